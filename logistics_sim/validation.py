@@ -2,16 +2,59 @@
 
 Each check returns :class:`Finding` rows located by field path (a tuple such as
 ``("force", "sectors", 2, "forward_depot")``). Errors refuse the scenario; warnings are
-reported by ``validate`` and become errors with ``--strict``.
+reported by ``validate`` and become errors with ``--strict``. Checks never read files: the
+source keys of the sources document are passed in by the loader (:func:`run_checks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from logistics_sim.scenario import Scenario, rotation_of
+import networkx as nx
+from pydantic import BaseModel
+
+from logistics_sim.scenario import (
+    FairnessKey,
+    Mode,
+    NodeKind,
+    Scenario,
+    Sourced,
+    TriangularDist,
+    UniformDist,
+    rotation_of,
+)
+
+FieldPath = tuple[str | int, ...]
+
+#: Summary metrics a criterion may name (DESIGN.md §4, "Metric names that always exist").
+KNOWN_METRICS: frozenset[str] = frozenset(
+    {
+        "deployed_strength_mean_pax",
+        "deployed_strength_min_pax",
+        "days_below_target",
+        "initial_deployment_closure_days",
+        "rotation_gap_unit_days",
+        "supply_demand_t_per_day",
+        "supply_delivered_t_per_day",
+        "fill_rate",
+        "stockout_days",
+        "min_days_of_supply",
+        "reinforcement_closure_days",
+        "probability_reinforcement_on_time",
+        "max_node_utilisation",
+    }
+)
+
+#: Capability mix may differ from the target strength by this share before a warning.
+MIX_TOLERANCE_SHARE = 0.03
+
+KG_PER_T = 1000.0
+
+#: Surface modes a movement continues by after its first leg (air or rail to a hub, then on).
+ONWARD_MODES = (Mode.road, Mode.rail)
 
 
 class Severity(StrEnum):
@@ -25,7 +68,7 @@ class Severity(StrEnum):
 class Finding:
     """One result of a check: where, what, and how serious."""
 
-    path: tuple[str | int, ...]
+    path: FieldPath
     message: str
     severity: Severity = Severity.error
 
@@ -33,9 +76,29 @@ class Finding:
 Check = Callable[[Scenario], Iterable[Finding]]
 
 
+def _warn(path: FieldPath, message: str) -> Finding:
+    """A warning finding (becomes an error with ``--strict``)."""
+    return Finding(path, message, Severity.warning)
+
+
+def _node_kinds(s: Scenario) -> dict[str, NodeKind]:
+    """Kind of every node by id."""
+    return {node.id: node.kind for node in s.network.nodes}
+
+
+def _plural(n: int, word: str) -> str:
+    """``3 units``, ``1 unit``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity and references.
+# ---------------------------------------------------------------------------------------------
+
+
 def check_unique_ids(s: Scenario) -> Iterable[Finding]:
     """Ids of sectors, capabilities, nations, nodes, links, classes and fleets are unique."""
-    groups: list[tuple[tuple[str | int, ...], list[str]]] = [
+    groups: list[tuple[FieldPath, list[str]]] = [
         (("force", "sectors"), [x.id for x in s.force.sectors]),
         (("force", "capabilities"), [x.id for x in s.force.capabilities]),
         (("nations",), [x.code for x in s.nations]),
@@ -51,6 +114,169 @@ def check_unique_ids(s: Scenario) -> Iterable[Finding]:
             if ident in seen:
                 yield Finding((*base, i), f"duplicate id '{ident}'")
             seen.add(ident)
+    node_ids = {n.id for n in s.network.nodes}
+    for i, link in enumerate(s.network.links):
+        if link.id in node_ids:
+            yield Finding(
+                ("network", "links", i, "id"),
+                f"link id '{link.id}' is also a node id; strike targets could not tell them apart",
+            )
+
+
+def check_link_endpoints_known(s: Scenario) -> Iterable[Finding]:
+    """Every link starts and ends at a node of the network."""
+    kinds = _node_kinds(s)
+    for i, link in enumerate(s.network.links):
+        for field in ("from_node", "to_node"):
+            node_id = getattr(link, field)
+            if node_id not in kinds:
+                yield Finding(
+                    ("network", "links", i, field),
+                    f"link '{link.id}' refers to unknown node '{node_id}'",
+                )
+        if link.from_node == link.to_node:
+            yield Finding(
+                ("network", "links", i, "to_node"),
+                f"link '{link.id}' starts and ends at the same node '{link.to_node}'",
+            )
+
+
+def check_sector_depots(s: Scenario) -> Iterable[Finding]:
+    """Each sector's forward depot is a node of kind ``forward_depot``."""
+    kinds = _node_kinds(s)
+    for i, sector in enumerate(s.force.sectors):
+        path = ("force", "sectors", i, "forward_depot")
+        kind = kinds.get(sector.forward_depot)
+        if kind is None:
+            yield Finding(
+                path, f"sector '{sector.id}': forward depot '{sector.forward_depot}' is not a node"
+            )
+        elif kind is not NodeKind.forward_depot:
+            yield Finding(
+                path,
+                f"sector '{sector.id}': node '{sector.forward_depot}' is a {kind.value}, "
+                "not a forward_depot",
+            )
+
+
+def check_nation_home_nodes(s: Scenario) -> Iterable[Finding]:
+    """A nation's home node is a node of kind ``home``; participating nations need one."""
+    kinds = _node_kinds(s)
+    for i, nation in enumerate(s.nations):
+        path = ("nations", i, "home_node")
+        if nation.home_node is None:
+            if nation.participates:
+                yield _warn(
+                    path,
+                    f"{nation.code} has no home_node: its units and supplies cannot be moved",
+                )
+            continue
+        kind = kinds.get(nation.home_node)
+        if kind is None:
+            yield Finding(path, f"{nation.code}: home node '{nation.home_node}' is not a node")
+        elif kind is not NodeKind.home:
+            yield Finding(
+                path,
+                f"{nation.code}: node '{nation.home_node}' is a {kind.value}, not a home node",
+            )
+
+
+def check_fleet_nodes(s: Scenario) -> Iterable[Finding]:
+    """A fleet's base is a node and every depot it serves is a forward depot."""
+    kinds = _node_kinds(s)
+    for i, fleet in enumerate(s.sustainment.fleets):
+        if fleet.base_node not in kinds:
+            yield Finding(
+                ("sustainment", "fleets", i, "base_node"),
+                f"fleet '{fleet.id}': base node '{fleet.base_node}' is not a node",
+            )
+        for j, depot in enumerate(fleet.serves):
+            path = ("sustainment", "fleets", i, "serves", j)
+            kind = kinds.get(depot)
+            if kind is None:
+                yield Finding(path, f"fleet '{fleet.id}' serves unknown node '{depot}'")
+            elif kind is not NodeKind.forward_depot:
+                yield Finding(
+                    path,
+                    f"fleet '{fleet.id}' serves '{depot}', a {kind.value}, not a forward_depot",
+                )
+
+
+def check_strike_targets_known(s: Scenario) -> Iterable[Finding]:
+    """Strike targets (scheduled and random) are node or link ids."""
+    known = {n.id for n in s.network.nodes} | {link.id for link in s.network.links}
+    for i, strike in enumerate(s.disruptions.scheduled):
+        if strike.target not in known:
+            yield Finding(
+                ("disruptions", "scheduled", i, "target"),
+                f"strike target '{strike.target}' is neither a node nor a link",
+            )
+    for i, random_strikes in enumerate(s.disruptions.random):
+        for j, target in enumerate(random_strikes.targets):
+            if target not in known:
+                yield Finding(
+                    ("disruptions", "random", i, "targets", j),
+                    f"strike target '{target}' is neither a node nor a link",
+                )
+
+
+def check_capability_ids_known(s: Scenario) -> Iterable[Finding]:
+    """Capability ids named by nations, sector allocation and reinforcement are in the catalogue."""
+    known = {c.id for c in s.force.capabilities}
+
+    def unknown(path: FieldPath, capability_id: str) -> Finding:
+        return Finding(path, f"unknown capability '{capability_id}' (not in force.capabilities)")
+
+    for i, nation in enumerate(s.nations):
+        for field in ("max_units", "min_units", "inventory_units"):
+            for cap in getattr(nation, field):
+                if cap not in known:
+                    yield unknown(("nations", i, field, cap), cap)
+    for sector_id, units in s.force.sector_allocation.items():
+        for cap in units:
+            if cap not in known:
+                yield unknown(("force", "sector_allocation", sector_id, cap), cap)
+    for i, plan in enumerate(s.reinforcement.plans):
+        for field in ("required", "theatre_reserve"):
+            for j, need in enumerate(getattr(plan, field)):
+                if need.capability not in known:
+                    yield unknown(
+                        ("reinforcement", "plans", i, field, j, "capability"), need.capability
+                    )
+
+
+def check_supply_class_ids_known(s: Scenario) -> Iterable[Finding]:
+    """Consumption modifiers name supply classes of the scenario."""
+    known = {c.id for c in s.sustainment.supply_classes}
+    for i, cap in enumerate(s.force.capabilities):
+        for class_id in cap.consumption_modifiers:
+            if class_id not in known:
+                yield Finding(
+                    ("force", "capabilities", i, "consumption_modifiers", class_id),
+                    f"unknown supply class '{class_id}' (not in sustainment.supply_classes)",
+                )
+
+
+def check_sector_ids_known(s: Scenario) -> Iterable[Finding]:
+    """Reinforcement plans and the sector allocation name sectors of the force."""
+    known = {sec.id for sec in s.force.sectors}
+    for i, plan in enumerate(s.reinforcement.plans):
+        if plan.sector not in known:
+            yield Finding(
+                ("reinforcement", "plans", i, "sector"),
+                f"plan '{plan.id}' reinforces unknown sector '{plan.sector}'",
+            )
+    for sector_id in s.force.sector_allocation:
+        if sector_id not in known:
+            yield Finding(
+                ("force", "sector_allocation", sector_id),
+                f"unknown sector '{sector_id}' (not in force.sectors)",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The force.
+# ---------------------------------------------------------------------------------------------
 
 
 def check_sector_troops_add_up(s: Scenario) -> Iterable[Finding]:
@@ -62,6 +288,34 @@ def check_sector_troops_add_up(s: Scenario) -> Iterable[Finding]:
             f"sector troops add up to {total:,} pax, not the target "
             f"{s.force.target_deployed_pax:,} pax",
         )
+
+
+def check_capability_mix_matches_target(s: Scenario) -> Iterable[Finding]:
+    """Personnel of the required units is within a few per cent of the target strength."""
+    mix_pax = sum(c.personnel_per_unit_pax * c.required_units for c in s.force.capabilities)
+    target = s.force.target_deployed_pax
+    if abs(mix_pax - target) > MIX_TOLERANCE_SHARE * target:
+        yield _warn(
+            ("force", "capabilities"),
+            f"required units hold {mix_pax:,} pax (personnel per unit x required units), "
+            f"{(mix_pax - target) / target:+.1%} from the target {target:,} pax "
+            f"(tolerance {MIX_TOLERANCE_SHARE:.0%})",
+        )
+
+
+def check_sector_allocation_matches_required(s: Scenario) -> Iterable[Finding]:
+    """Where sectors are given units of a capability, they add up to its required units."""
+    allocated: dict[str, int] = {}
+    for units in s.force.sector_allocation.values():
+        for cap_id, n in units.items():
+            allocated[cap_id] = allocated.get(cap_id, 0) + n
+    for i, cap in enumerate(s.force.capabilities):
+        if cap.id in allocated and allocated[cap.id] != cap.required_units:
+            yield Finding(
+                ("force", "capabilities", i, "required_units"),
+                f"sector_allocation places {_plural(allocated[cap.id], 'unit')} of '{cap.id}' "
+                f"but {cap.required_units:,} are required",
+            )
 
 
 def check_handover_shorter_than_tour(s: Scenario) -> Iterable[Finding]:
@@ -82,13 +336,396 @@ def check_handover_shorter_than_tour(s: Scenario) -> Iterable[Finding]:
             )
 
 
+def check_nation_limits_ordered(s: Scenario) -> Iterable[Finding]:
+    """A nation's minimum contribution is not above its maximum (pax and units, by capability)."""
+    for i, nation in enumerate(s.nations):
+        lo, hi = nation.min_deployed_pax, nation.max_deployed_pax
+        if lo is not None and hi is not None and lo > hi:
+            yield Finding(
+                ("nations", i, "min_deployed_pax"),
+                f"{nation.code}: minimum {lo:,} pax is above its maximum {hi:,} pax",
+            )
+        for cap, min_units in nation.min_units.items():
+            max_units = nation.max_units.get(cap)
+            if max_units is not None and min_units > max_units:
+                yield Finding(
+                    ("nations", i, "min_units", cap),
+                    f"{nation.code}: minimum {_plural(min_units, 'unit')} of '{cap}' is above "
+                    f"its maximum {max_units:,}",
+                )
+            owned = nation.inventory_units.get(cap)
+            if owned is not None and min_units > owned:
+                yield Finding(
+                    ("nations", i, "min_units", cap),
+                    f"{nation.code}: minimum {_plural(min_units, 'unit')} of '{cap}' is above "
+                    f"the {owned:,} it owns (inventory_units)",
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sustainment.
+# ---------------------------------------------------------------------------------------------
+
+
+def check_stock_policy_order(s: Scenario) -> Iterable[Finding]:
+    """Reorder point below order-up-to level; initial stock not above the order-up-to level."""
+    policy = s.sustainment.stock_policy
+    base = ("sustainment", "stock_policy")
+    if policy.reorder_point_days >= policy.order_up_to_days:
+        yield Finding(
+            (*base, "reorder_point_days"),
+            f"reorder point of {policy.reorder_point_days:g} days of supply must be below the "
+            f"order-up-to level of {policy.order_up_to_days:g} days",
+        )
+    if policy.initial_days_of_supply > policy.order_up_to_days:
+        yield Finding(
+            (*base, "initial_days_of_supply"),
+            f"initial stock of {policy.initial_days_of_supply:g} days of supply is above the "
+            f"order-up-to level of {policy.order_up_to_days:g} days",
+        )
+
+
+def sector_daily_demand_t(s: Scenario, sector_index: int) -> float:
+    """Tonnes per day a sector at its planned troops draws, over the classes moved to it.
+
+    kg/person/day at the scenario's posture, times each class's personnel-weighted capability
+    modifier (the sector's own mix when ``sector_allocation`` gives it, else the force's mix).
+    """
+    sector = s.force.sectors[sector_index]
+    units = s.force.sector_allocation.get(sector.id)
+    caps = s.force.capabilities
+    weights = {
+        c.id: c.personnel_per_unit_pax * (units.get(c.id, 0) if units else c.required_units)
+        for c in caps
+    }
+    total_weight = sum(weights.values())
+    kg_per_pax_day = 0.0
+    for cls in s.sustainment.supply_classes:
+        if not cls.moved:
+            continue
+        kg = cls.kg_per_pax_day.get(s.sustainment.posture, 0.0)
+        if total_weight > 0:
+            modifier = (
+                sum(weights[c.id] * c.consumption_modifiers.get(cls.id, 1.0) for c in caps)
+                / total_weight
+            )
+        else:
+            modifier = 1.0
+        kg_per_pax_day += kg * modifier
+    return sector.troops_pax * kg_per_pax_day / KG_PER_T
+
+
+def check_initial_stock_fits_depot(s: Scenario) -> Iterable[Finding]:
+    """Initial days of supply at each sector's daily demand fit in its forward depot's storage."""
+    nodes = {n.id: n for n in s.network.nodes}
+    days = s.sustainment.stock_policy.initial_days_of_supply
+    for i, sector in enumerate(s.force.sectors):
+        depot = nodes.get(sector.forward_depot)
+        if depot is None or depot.storage_t is None:
+            continue
+        needed_t = days * sector_daily_demand_t(s, i)
+        if needed_t > depot.storage_t:
+            yield Finding(
+                ("sustainment", "stock_policy", "initial_days_of_supply"),
+                f"sector '{sector.id}': {days:g} days of supply is {needed_t:,.0f} t, more than "
+                f"the {depot.storage_t:,.0f} t storage of depot '{depot.id}'",
+            )
+
+
+def check_supply_postures_given(s: Scenario) -> Iterable[Finding]:
+    """Every supply class gives kilograms per person per day for the scenario's posture."""
+    posture = s.sustainment.posture
+    for i, cls in enumerate(s.sustainment.supply_classes):
+        if posture not in cls.kg_per_pax_day:
+            yield Finding(
+                ("sustainment", "supply_classes", i, "kg_per_pax_day"),
+                f"class '{cls.id}' gives no kg per person per day for the '{posture.value}' "
+                "posture of this scenario",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Distributions, seasons, reinforcement, criteria, burden sharing.
+# ---------------------------------------------------------------------------------------------
+
+
+def _walk(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Any]]:
+    """Every model, list item and mapping value of the scenario with its field path."""
+    yield path, value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*path, name))
+    elif isinstance(value, tuple | list):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*path, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*path, str(key)))
+
+
+def check_distribution_parameters(s: Scenario) -> Iterable[Finding]:
+    """Triangular distributions have low <= mode <= high; uniform ones low <= high."""
+    for path, value in _walk(s, ()):
+        if isinstance(value, TriangularDist) and not value.low <= value.mode <= value.high:
+            yield Finding(
+                path,
+                f"triangular distribution needs low <= mode <= high, got low {value.low:g}, "
+                f"mode {value.mode:g}, high {value.high:g}",
+            )
+        elif isinstance(value, UniformDist) and value.low > value.high:
+            yield Finding(
+                path,
+                f"uniform distribution needs low <= high, got low {value.low:g}, "
+                f"high {value.high:g}",
+            )
+
+
+def _season_days(start: int, end: int) -> set[int]:
+    """Days of the year a season covers; a season may run over the new year (start > end)."""
+    if start <= end:
+        return set(range(start, end + 1))
+    return set(range(start, 367)) | set(range(1, end + 1))
+
+
+def check_seasons(s: Scenario) -> Iterable[Finding]:
+    """Seasons that touch the same mode do not overlap (which factor would apply is unclear)."""
+    seasons = s.disruptions.seasons
+    for i, a in enumerate(seasons):
+        days_a = _season_days(a.start_day_of_year, a.end_day_of_year)
+        for j in range(i + 1, len(seasons)):
+            b = seasons[j]
+            shared_modes = sorted(set(a.modes) & set(b.modes))
+            if not shared_modes:
+                continue
+            overlap = days_a & _season_days(b.start_day_of_year, b.end_day_of_year)
+            if overlap:
+                yield Finding(
+                    ("disruptions", "seasons", j, "start_day_of_year"),
+                    f"season '{b.name}' overlaps season '{a.name}' for "
+                    f"{', '.join(m.value for m in shared_modes)} on {len(overlap)} days "
+                    "of the year",
+                )
+
+
+def check_readiness_tiers(s: Scenario) -> Iterable[Finding]:
+    """Readiness tier shares of the pool add up to at most 1."""
+    total = sum(t.share_of_pool for t in s.reinforcement.tiers)
+    if total > 1 + 1e-9:
+        yield Finding(
+            ("reinforcement", "tiers"),
+            f"readiness tiers hold {total:.0%} of the pool; the shares may add up to 100% at most",
+        )
+
+
+def check_criteria_metrics_known(s: Scenario) -> Iterable[Finding]:
+    """Each feasibility criterion names a summary metric the run produces."""
+    for i, criterion in enumerate(s.criteria):
+        if criterion.metric not in KNOWN_METRICS:
+            yield Finding(
+                ("criteria", i, "metric"),
+                f"unknown metric '{criterion.metric}'; known metrics: "
+                + ", ".join(sorted(KNOWN_METRICS)),
+            )
+
+
+def check_key_weights(s: Scenario) -> Iterable[Finding]:
+    """``key_weights`` are given exactly when the fairness key is ``mix``, and not all zero."""
+    bs = s.burden_sharing
+    base = ("burden_sharing",)
+    if bs.fairness_key is not FairnessKey.mix:
+        if bs.key_weights:
+            yield Finding(
+                (*base, "key_weights"),
+                f"key_weights apply only to fairness_key 'mix', not '{bs.fairness_key.value}'",
+            )
+        return
+    if not bs.key_weights:
+        yield Finding((*base, "key_weights"), "fairness_key 'mix' needs key_weights")
+        return
+    if FairnessKey.mix in bs.key_weights:
+        yield Finding((*base, "key_weights", "mix"), "'mix' cannot be weighted inside itself")
+    if sum(bs.key_weights.values()) <= 0:
+        yield Finding((*base, "key_weights"), "key_weights add up to zero")
+
+
+def check_warmup_within_horizon(s: Scenario) -> Iterable[Finding]:
+    """The warm-up period leaves days to measure."""
+    if s.experiment.warmup_days >= s.horizon_days:
+        yield Finding(
+            ("experiment", "warmup_days"),
+            f"warm-up of {s.experiment.warmup_days:g} days leaves nothing of the "
+            f"{s.horizon_days}-day horizon to measure",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The network.
+# ---------------------------------------------------------------------------------------------
+
+
+def mode_graph(s: Scenario, modes: Iterable[Mode]) -> nx.DiGraph:
+    """Directed graph of the links of the given modes (bidirectional links both ways)."""
+    wanted = set(modes)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(n.id for n in s.network.nodes)
+    for link in s.network.links:
+        if link.mode in wanted:
+            graph.add_edge(link.from_node, link.to_node)
+            if link.bidirectional:
+                graph.add_edge(link.to_node, link.from_node)
+    return graph
+
+
+def reaches_by_mode(first_leg: nx.DiGraph, onward: nx.DiGraph, origin: str, target: str) -> bool:
+    """Whether a route leaves ``origin`` by a ``first_leg`` link and goes on by ``onward`` links."""
+    if origin not in first_leg:
+        return False
+    return any(
+        hub == target or (hub in onward and nx.has_path(onward, hub, target))
+        for hub in first_leg.successors(origin)
+    )
+
+
+def check_home_nodes_reach_depots(s: Scenario) -> Iterable[Finding]:
+    """Each participating nation's home node reaches every sector depot by both movement modes.
+
+    Personnel leave home by ``rotation.personnel_mode`` and equipment by
+    ``rotation.equipment_mode``; after that first leg they go on by road or rail.
+    """
+    known = {n.id for n in s.network.nodes}
+    onward = mode_graph(s, ONWARD_MODES)
+    movements = [
+        ("personnel", s.rotation.personnel_mode, mode_graph(s, [s.rotation.personnel_mode])),
+        ("equipment", s.rotation.equipment_mode, mode_graph(s, [s.rotation.equipment_mode])),
+    ]
+    for i, nation in enumerate(s.nations):
+        if not nation.participates or nation.home_node not in known:
+            continue
+        for sector in s.force.sectors:
+            if sector.forward_depot not in known:
+                continue
+            for what, mode, first_leg in movements:
+                if not reaches_by_mode(first_leg, onward, nation.home_node, sector.forward_depot):
+                    yield _warn(
+                        ("nations", i, "home_node"),
+                        f"{nation.code}: no route for {what} from '{nation.home_node}' to "
+                        f"sector '{sector.id}' depot '{sector.forward_depot}' leaving home by "
+                        f"{mode.value} and going on by road or rail",
+                    )
+
+
+def check_fleet_modes_leave_base(s: Scenario) -> Iterable[Finding]:
+    """A fleet's base node has at least one link of the fleet's mode leaving it."""
+    for i, fleet in enumerate(s.sustainment.fleets):
+        if not any(fleet.base_node == n.id for n in s.network.nodes):
+            continue
+        graph = mode_graph(s, [fleet.mode])
+        if graph.out_degree(fleet.base_node) == 0:
+            yield Finding(
+                ("sustainment", "fleets", i, "mode"),
+                f"fleet '{fleet.id}' moves by {fleet.mode.value} but no {fleet.mode.value} "
+                f"link leaves its base '{fleet.base_node}'",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Provenance.
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    """A number a reader would ask the source of: int or float (not bool), or a distribution."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, BaseModel) and "kind" in type(value).model_fields:
+        return True  # a distribution spec
+    if isinstance(value, dict):
+        return any(_is_number(v) for v in value.values())
+    return False
+
+
+def _sourced_blocks(s: Scenario) -> Iterator[tuple[FieldPath, Sourced]]:
+    """Every block that can carry a source or an assumption, with its path."""
+    for path, value in _walk(s, ()):
+        if isinstance(value, Sourced):
+            yield path, value
+
+
+def check_numbers_have_provenance(s: Scenario) -> Iterable[Finding]:
+    """A block that sets numbers says where they come from: a source key or an assumption."""
+    for path, block in _sourced_blocks(s):
+        if block.source or block.assumption:
+            continue
+        numbers = sorted(
+            name for name in block.model_fields_set if _is_number(getattr(block, name))
+        )
+        if numbers:
+            yield _warn(
+                path,
+                f"no source or assumption for {', '.join(numbers)}: give a source key from the "
+                "sources document or an assumption saying why",
+            )
+
+
+def source_keys(source: str) -> list[str]:
+    """The keys of a ``source`` field (``;``-separated, blanks ignored)."""
+    return [key.strip() for key in source.split(";") if key.strip()]
+
+
+def check_source_keys_known(s: Scenario, known_keys: frozenset[str]) -> Iterable[Finding]:
+    """Every key in a ``source`` field is defined in the scenario's sources document."""
+    for path, block in _sourced_blocks(s):
+        if not block.source:
+            continue
+        missing = [key for key in source_keys(block.source) if key not in known_keys]
+        if missing:
+            yield _warn(
+                (*path, "source"),
+                f"source key(s) {', '.join(missing)} not defined in the sources document",
+            )
+
+
 CHECKS: tuple[Check, ...] = (
     check_unique_ids,
+    check_link_endpoints_known,
+    check_sector_depots,
+    check_nation_home_nodes,
+    check_fleet_nodes,
+    check_strike_targets_known,
+    check_capability_ids_known,
+    check_supply_class_ids_known,
+    check_sector_ids_known,
     check_sector_troops_add_up,
+    check_capability_mix_matches_target,
+    check_sector_allocation_matches_required,
     check_handover_shorter_than_tour,
+    check_nation_limits_ordered,
+    check_stock_policy_order,
+    check_initial_stock_fits_depot,
+    check_supply_postures_given,
+    check_distribution_parameters,
+    check_seasons,
+    check_readiness_tiers,
+    check_criteria_metrics_known,
+    check_key_weights,
+    check_warmup_within_horizon,
+    check_home_nodes_reach_depots,
+    check_fleet_modes_leave_base,
+    check_numbers_have_provenance,
 )
 
 
-def run_checks(scenario: Scenario) -> list[Finding]:
-    """Every finding of every check, in check order."""
-    return [finding for check in CHECKS for finding in check(scenario)]
+def run_checks(
+    scenario: Scenario, known_source_keys: frozenset[str] | None = None
+) -> list[Finding]:
+    """Every finding of every check, in check order.
+
+    ``known_source_keys``: keys defined in the scenario's sources document; when given, source
+    fields are checked against them (the loader reads the document, the checks never do).
+    """
+    findings = [finding for check in CHECKS for finding in check(scenario)]
+    if known_source_keys is not None:
+        findings.extend(check_source_keys_known(scenario, known_source_keys))
+    return findings
