@@ -1,0 +1,192 @@
+"""Summary metrics: one row of figures per replication, then mean and t-based CI across them.
+
+Pure functions from DataFrames to DataFrames/dicts; no files, no printing. Definitions follow
+docs/engine_contract.md ("Summary metrics"). Two conventions analysts must know:
+
+- **Warm-up.** Metrics computed from daily series (strength, gaps, supply, stocks, node
+  utilisation) use only days ``>= experiment.warmup_days``; closure times, the reinforcement
+  on-time share and other whole-run values (day = -1) are transient by nature and ignore it.
+- **Undefined values.** A closure never reached (initial deployment, reinforcement) is NaN in
+  that replication. The summary's mean and CI are over the replications where the value is
+  defined (``n``); ``never_reached`` and ``share_reached`` say how many closed at all, and the
+  verdict never PASSes a criterion on such a metric unless every replication closed.
+  ``fill_rate`` is NaN when nothing was demanded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from logistics_sim.scenario import Scenario
+
+METRIC_UNITS: dict[str, str] = {
+    "deployed_strength_mean_pax": "pax",
+    "deployed_strength_min_pax": "pax",
+    "days_below_target": "days",
+    "initial_deployment_closure_days": "days",
+    "rotation_gap_unit_days": "unit-days",
+    "supply_demand_t_per_day": "t/day",
+    "supply_delivered_t_per_day": "t/day",
+    "fill_rate": "share",
+    "stockout_days": "days",
+    "min_days_of_supply": "days of supply",
+    "reinforcement_closure_days": "days",
+    "probability_reinforcement_on_time": "probability",
+    "max_node_utilisation": "share",
+}
+SUMMARY_METRICS = tuple(METRIC_UNITS)
+CLOSURE_METRICS = frozenset({"initial_deployment_closure_days", "reinforcement_closure_days"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Per replication.
+# ---------------------------------------------------------------------------------------------
+
+
+def _daily_total(daily: pd.DataFrame, metric: str, days: pd.Index) -> pd.Series:
+    """Sum of ``metric`` over all dimensions per day, 0 on days without rows (additive series)."""
+    rows = daily[(daily["metric"] == metric) & (daily["day"] >= 0)]
+    totals = rows.groupby("day")["value"].sum()
+    return totals.reindex(days, fill_value=0.0).astype("float64")
+
+
+def _whole_run(daily: pd.DataFrame, metric: str) -> np.ndarray:
+    """Values of a whole-run metric (day = -1), one per dimension combination."""
+    rows = daily[(daily["metric"] == metric) & (daily["day"] == -1)]
+    return rows["value"].to_numpy(dtype="float64")
+
+
+def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
+    """The summary metrics of one replication's daily frame (NaN where undefined)."""
+    warmup = scenario.experiment.warmup_days
+    first_day = math.ceil(warmup)
+    days = pd.RangeIndex(first_day, scenario.horizon_days, name="day")
+    window = daily[(daily["day"] >= first_day) | (daily["day"] == -1)]
+    out: dict[str, float] = {}
+
+    strength = _daily_total(window, "deployed_pax", days)
+    has_days = len(days) > 0
+    out["deployed_strength_mean_pax"] = float(strength.mean()) if has_days else math.nan
+    out["deployed_strength_min_pax"] = float(strength.min()) if has_days else math.nan
+    target = scenario.force.target_deployed_pax
+    out["days_below_target"] = float((strength < target).sum())
+
+    closure = _whole_run(daily, "initial_deployment_closure_days")
+    out["initial_deployment_closure_days"] = float(closure[0]) if closure.size else math.nan
+
+    out["rotation_gap_unit_days"] = float(_daily_total(window, "gapped_slots", days).sum())
+
+    demand = _daily_total(window, "demand_t", days)
+    delivered = _daily_total(window, "delivered_t", days)
+    consumed = _daily_total(window, "consumed_t", days)
+    out["supply_demand_t_per_day"] = float(demand.mean()) if has_days else math.nan
+    out["supply_delivered_t_per_day"] = float(delivered.mean()) if has_days else math.nan
+    total_demand = float(demand.sum())
+    out["fill_rate"] = float(consumed.sum()) / total_demand if total_demand > 0 else math.nan
+
+    shortfall = window[(window["metric"] == "shortfall_t") & (window["day"] >= 0)]
+    out["stockout_days"] = float(shortfall.loc[shortfall["value"] > 0, "day"].nunique())
+
+    dos = window.loc[(window["metric"] == "days_of_supply") & (window["day"] >= 0), "value"]
+    out["min_days_of_supply"] = float(dos.min()) if dos.notna().any() else math.nan
+
+    reinf = _whole_run(daily, "reinforcement_closure_days")
+    # Several plans: the run's closure is its slowest plan; one never closed makes it NaN.
+    out["reinforcement_closure_days"] = float(reinf.max()) if reinf.size else math.nan
+    on_time = _whole_run(daily, "reinforcement_on_time")
+    out["probability_reinforcement_on_time"] = float(on_time.mean()) if on_time.size else math.nan
+
+    util = window[(window["metric"] == "node_utilisation") & (window["day"] >= 0)]
+    per_node = util.groupby("node")["value"].mean()
+    out["max_node_utilisation"] = float(per_node.max()) if per_node.notna().any() else math.nan
+    return out
+
+
+def metrics_frame(rows: Iterable[tuple[int, dict[str, float]]]) -> pd.DataFrame:
+    """Per-replication metrics as a frame indexed by replication (sorted), one column a metric."""
+    records = {rep: values for rep, values in rows}
+    frame = pd.DataFrame.from_dict(records, orient="index", dtype="float64")
+    frame = frame.reindex(columns=list(SUMMARY_METRICS)).sort_index()
+    frame.index = frame.index.astype("int64")
+    frame.index.name = "replication"
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Across replications.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeanCI:
+    """Sample mean with a two-sided t confidence interval; NaN bounds when n < 2."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        """Half the CI's width (NaN when undefined)."""
+        return (self.ci_high - self.ci_low) / 2.0
+
+    @property
+    def relative_half_width(self) -> float:
+        """Half-width over |mean| (inf for a zero mean with a nonzero width, 0 when both 0)."""
+        hw = self.half_width
+        if math.isnan(hw):
+            return math.inf
+        if self.mean == 0:
+            return 0.0 if hw == 0 else math.inf
+        return hw / abs(self.mean)
+
+
+def mean_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
+    """Mean and t-based CI, mean ± t_{(1+c)/2, n-1}·s/√n, over the defined (non-NaN) values."""
+    x = np.asarray([v for v in values if not math.isnan(v)], dtype="float64")
+    n = int(x.size)
+    if n == 0:
+        return MeanCI(math.nan, math.nan, math.nan, 0)
+    mean = float(x.mean())
+    if n == 1:
+        return MeanCI(mean, math.nan, math.nan, 1)
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf((1.0 + confidence) / 2.0, n - 1)) * sd / math.sqrt(n)
+    return MeanCI(mean, mean - half, mean + half, n)
+
+
+def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[str, dict]:
+    """``metrics`` block of summary.json: mean, CI, unit and counts for every metric."""
+    out: dict[str, dict] = {}
+    total = len(per_replication)
+    for name in per_replication.columns:
+        values = per_replication[name].to_list()
+        ci = mean_ci(values, confidence)
+        entry: dict[str, object] = {
+            "mean": ci.mean,
+            "ci_low": ci.ci_low,
+            "ci_high": ci.ci_high,
+            "unit": METRIC_UNITS.get(name, ""),
+            "n": ci.n,
+        }
+        if name in CLOSURE_METRICS:
+            entry["never_reached"] = total - ci.n
+            entry["share_reached"] = ci.n / total if total else math.nan
+        out[str(name)] = entry
+    return out
+
+
+def paired_difference(
+    variant: pd.DataFrame, baseline: pd.DataFrame, confidence: float = 0.95
+) -> dict[str, MeanCI]:
+    """CI of (variant - baseline) per metric, paired by replication (common random numbers)."""
+    common = variant.index.intersection(baseline.index)
+    diffs = variant.loc[common] - baseline.loc[common]
+    return {str(name): mean_ci(diffs[name].to_list(), confidence) for name in diffs.columns}

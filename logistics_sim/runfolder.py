@@ -1,0 +1,257 @@
+"""The run folder of DESIGN.md §4: atomic files, the manifest, and the per-replication Parquet.
+
+Every file is written to a temporary name in the same folder, flushed, fsync'ed and renamed,
+so a reader (pandas, DuckDB glob) never meets a half-written file and a run killed at any
+instant keeps every replication that had finished. Nothing written here depends on the
+executor or the clock: the same scenario, allocation and seed give byte-identical Parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from logistics_sim.scenario import Scenario
+
+DAILY_COLUMNS = (
+    "replication",
+    "day",
+    "metric",
+    "nation",
+    "sector",
+    "capability",
+    "supply_class",
+    "node",
+    "value",
+)
+DIMENSIONS = ("nation", "sector", "capability", "supply_class", "node")
+SORT_KEY = ["metric", *DIMENSIONS, "day"]
+DAILY_SCHEMA = pa.schema(
+    [
+        ("replication", pa.int32()),
+        ("day", pa.int32()),
+        ("metric", pa.string()),
+        *((dim, pa.string()) for dim in DIMENSIONS),
+        ("value", pa.float64()),
+    ]
+)
+REPLICATIONS_DIR = "replications"
+MANIFEST = "manifest.json"
+SUMMARY = "summary.json"
+REP_FILE = re.compile(r"^rep-(\d{5,})\.parquet$")
+
+
+class RunFolderMismatch(Exception):
+    """``--resume`` was asked of a folder made from another scenario, allocation or seed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic writes.
+# ---------------------------------------------------------------------------------------------
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via temp file + fsync + rename (readers see all or nothing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (best effort where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON with sorted keys and NaN as null, atomically (deterministic bytes)."""
+    text = json.dumps(_nan_to_none(payload), indent=2, sort_keys=True, allow_nan=False)
+    write_bytes_atomic(path, (text + "\n").encode("utf-8"))
+
+
+def _nan_to_none(value: Any) -> Any:
+    """JSON has no NaN: undefined numbers (a closure never reached) become null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file written by this module."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-replication Parquet.
+# ---------------------------------------------------------------------------------------------
+
+
+def replication_path(folder: Path, replication: int) -> Path:
+    """``<folder>/replications/rep-NNNNN.parquet`` for replication ``replication``."""
+    return folder / REPLICATIONS_DIR / f"rep-{replication:05d}.parquet"
+
+
+def normalise_daily(daily: pd.DataFrame) -> pd.DataFrame:
+    """The contract's column order, dtypes and row order, so equal results give equal bytes."""
+    missing = [c for c in DAILY_COLUMNS if c not in daily.columns]
+    if missing:
+        raise ValueError(f"daily frame lacks columns {missing} (docs/engine_contract.md)")
+    out = daily.loc[:, list(DAILY_COLUMNS)].copy()
+    out["replication"] = out["replication"].astype("int32")
+    out["day"] = out["day"].astype("int32")
+    for col in ("metric", *DIMENSIONS):
+        out[col] = out[col].fillna("").astype(str)
+    out["value"] = out["value"].astype("float64")
+    return out.sort_values(SORT_KEY, kind="stable").reset_index(drop=True)
+
+
+def daily_to_parquet_bytes(daily: pd.DataFrame) -> bytes:
+    """Serialise a normalised daily frame: fixed schema, no pandas index, no timestamps."""
+    table = pa.Table.from_pandas(normalise_daily(daily), schema=DAILY_SCHEMA, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd", write_statistics=True)
+    return sink.getvalue()
+
+
+def write_replication(folder: Path, replication: int, daily: pd.DataFrame) -> Path:
+    """Write one replication's daily frame atomically; returns its path."""
+    path = replication_path(folder, replication)
+    write_bytes_atomic(path, daily_to_parquet_bytes(daily))
+    return path
+
+
+def read_replication(folder: Path, replication: int) -> pd.DataFrame:
+    """Read one replication's daily frame back."""
+    return pq.read_table(replication_path(folder, replication), schema=DAILY_SCHEMA).to_pandas()
+
+
+def finished_replications(folder: Path) -> list[int]:
+    """Replication numbers whose Parquet file is complete in ``folder`` (sorted)."""
+    rep_dir = folder / REPLICATIONS_DIR
+    if not rep_dir.is_dir():
+        return []
+    found = []
+    for entry in rep_dir.iterdir():
+        match = REP_FILE.match(entry.name)
+        if match:
+            found.append(int(match.group(1)))
+    return sorted(found)
+
+
+def read_daily(folder: Path, replications: Iterable[int] | None = None) -> pd.DataFrame:
+    """All (or the given) replications of a run folder as one tidy frame, by replication."""
+    reps = finished_replications(folder) if replications is None else sorted(replications)
+    frames = [read_replication(folder, r) for r in reps]
+    if not frames:
+        return DAILY_SCHEMA.empty_table().to_pandas()
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity of a run: scenario, allocation, seed.
+# ---------------------------------------------------------------------------------------------
+
+
+def scenario_sha256(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario as canonical JSON (comments and key order ignored)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def allocation_sha256(allocation: pd.DataFrame) -> str:
+    """SHA-256 of the allocation as the CSV written to the run folder."""
+    return hashlib.sha256(allocation_csv(allocation).encode("utf-8")).hexdigest()
+
+
+def allocation_csv(allocation: pd.DataFrame) -> str:
+    """The allocation as CSV text, rows sorted by nation and capability."""
+    ordered = allocation.sort_values(["nation", "capability"], kind="stable")
+    return str(ordered.to_csv(index=False, lineterminator="\n"))
+
+
+def run_id(scenario_sha: str, base_seed: int) -> str:
+    """Folder name of a run: derived from the scenario and the seed, so reruns find it."""
+    return f"{scenario_sha[:12]}-seed{base_seed}"
+
+
+def default_folder(scenario: Scenario, base_seed: int, root: Path = Path("results")) -> Path:
+    """``results/<scenario-name>/<run-id>/``."""
+    return root / scenario.name / run_id(scenario_sha256(scenario), base_seed)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the libraries that shape the numbers."""
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("logistics_sim", "simpy", "ortools", "numpy", "pandas", "pyarrow", "scipy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
+def check_resumable(folder: Path, scenario_sha: str, allocation_sha: str, base_seed: int) -> None:
+    """Refuse to resume into a folder made from another scenario, allocation or seed."""
+    path = folder / MANIFEST
+    if not path.exists():
+        if finished_replications(folder):
+            raise RunFolderMismatch(f"{folder} holds replications but no {MANIFEST}")
+        return
+    manifest = read_json(path)
+    for key, expected in (
+        ("scenario_sha256", scenario_sha),
+        ("allocation_sha256", allocation_sha),
+        ("base_seed", base_seed),
+    ):
+        if manifest.get(key) != expected:
+            raise RunFolderMismatch(
+                f"cannot resume {folder}: its {key} is {manifest.get(key)!r}, this run's is "
+                f"{expected!r}; use another --out or drop --resume"
+            )
+
+
+def write_scenario_yaml(path: Path, scenario: Scenario) -> None:
+    """The scenario after defaults and reference tables, as simulated (YAML 1.2)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    sink = io.StringIO()
+    yaml.dump(scenario.model_dump(mode="json"), sink)
+    write_bytes_atomic(path, sink.getvalue().encode("utf-8"))

@@ -1,0 +1,82 @@
+"""Run folder files: atomic writes, deterministic Parquet, resume identity checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from logistics_sim import load_scenario
+from logistics_sim import runfolder as rf
+
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
+
+
+def daily(rep: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "replication": [rep] * 3,
+            "day": [1, 0, -1],
+            "metric": ["deployed_pax", "deployed_pax", "initial_deployment_closure_days"],
+            "nation": ["GBR", "GBR", ""],
+            "sector": ["west", "west", ""],
+            "capability": ["mech_inf", "mech_inf", ""],
+            "supply_class": ["", "", ""],
+            "node": ["", "", ""],
+            "value": [2.0, 1.0, math.nan],
+        }
+    )
+
+
+def test_parquet_is_deterministic_and_round_trips(tmp_path):
+    a = rf.daily_to_parquet_bytes(daily())
+    b = rf.daily_to_parquet_bytes(daily().sample(frac=1.0, random_state=3))  # any row order
+    assert a == b
+    rf.write_replication(tmp_path, 4, daily(4))
+    back = rf.read_replication(tmp_path, 4)
+    assert list(back.columns) == list(rf.DAILY_COLUMNS)
+    assert back["day"].tolist() == [0, 1, -1]  # contract order: metric, dims, day
+    assert back["replication"].dtype == "int32" and back["value"].dtype == "float64"
+    assert rf.finished_replications(tmp_path) == [4]
+
+
+def test_normalise_rejects_missing_columns():
+    with pytest.raises(ValueError, match="lacks columns"):
+        rf.normalise_daily(daily().drop(columns=["node"]))
+
+
+def test_atomic_write_leaves_no_temporary_and_temps_are_ignored(tmp_path):
+    path = tmp_path / "replications" / "rep-00001.parquet"
+    rf.write_bytes_atomic(path, b"abc")
+    assert path.read_bytes() == b"abc"
+    assert [p.name for p in path.parent.iterdir()] == ["rep-00001.parquet"]
+    (path.parent / ".rep-00002.parquet.x.tmp").write_bytes(b"half")  # a killed writer's leftover
+    assert rf.finished_replications(tmp_path) == [1]
+
+
+def test_json_has_no_nan_and_sorted_keys(tmp_path):
+    rf.write_json_atomic(tmp_path / "x.json", {"b": math.nan, "a": [1.0, math.nan]})
+    assert (tmp_path / "x.json").read_text() == '{\n  "a": [\n    1.0,\n    null\n  ],\n  "b": null\n}\n'
+
+
+def test_resume_refuses_another_scenario_or_seed(tmp_path):
+    rf.write_json_atomic(tmp_path / rf.MANIFEST,
+                         {"scenario_sha256": "aaa", "allocation_sha256": "bbb", "base_seed": 1})
+    rf.check_resumable(tmp_path, "aaa", "bbb", 1)
+    with pytest.raises(rf.RunFolderMismatch, match="scenario_sha256"):
+        rf.check_resumable(tmp_path, "zzz", "bbb", 1)
+    with pytest.raises(rf.RunFolderMismatch, match="base_seed"):
+        rf.check_resumable(tmp_path, "aaa", "bbb", 2)
+    with pytest.raises(rf.RunFolderMismatch, match="allocation_sha256"):
+        rf.check_resumable(tmp_path, "aaa", "ccc", 1)
+
+
+def test_scenario_identity_and_run_id():
+    scenario = load_scenario(TINY)
+    sha = rf.scenario_sha256(scenario)
+    assert sha == rf.scenario_sha256(load_scenario(TINY))
+    other = scenario.model_copy(update={"horizon_days": 121})
+    assert rf.scenario_sha256(other) != sha
+    assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7"
