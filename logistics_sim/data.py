@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,12 @@ INT_FIELDS = {"land_forces_pax", "active_personnel_pax", "population"}
 FLOAT_FIELDS = {"gdp_usd"}
 USD_PER_BN = 1e9
 
+#: Default sources document, relative to the scenario file, when ``data.sources`` is not given.
+DEFAULT_SOURCES = "data/sources.md"
+
+# A source key is defined by a list item that opens with it in bold: ``- **WB_GDP** — ...``.
+_SOURCE_KEY_LINE = re.compile(r"^\s*[-*]\s+\*\*([A-Za-z0-9_.\-]+)\*\*")
+
 
 def read_table(file: Path, key: str) -> dict[str, dict[str, str]]:
     """Rows of a CSV keyed by column ``key``; repeated keys keep the first row."""
@@ -43,7 +50,7 @@ def read_table(file: Path, key: str) -> dict[str, dict[str, str]]:
 def _table(
     mapping: dict[str, Any], base_dir: Path, name: str, key: str, problems: list[TableProblem]
 ) -> dict[str, dict[str, str]] | None:
-    """The table the scenario names under ``data.<name>``, or None (with a problem if unreadable)."""
+    """The table named under ``data.<name>``, or None (with a problem if it is unreadable)."""
     rel = (mapping.get("data") or {}).get(name) if isinstance(mapping.get("data"), dict) else None
     if not isinstance(rel, str):
         return None
@@ -80,8 +87,9 @@ def nation_from_row(row: dict[str, str]) -> dict[str, Any]:
 
 
 def _resolve_nations(
-    mapping: dict[str, Any], table: dict[str, dict[str, str]], problems: list[TableProblem]
+    mapping: dict[str, Any], table: dict[str, dict[str, str]] | None, problems: list[TableProblem]
 ) -> None:
+    """Fill each nation entry from its nations.csv row; a bare code string stands for ``{code}``."""
     entries = mapping.get("nations")
     if not isinstance(entries, list):
         return
@@ -89,21 +97,45 @@ def _resolve_nations(
     for i, entry in enumerate(entries):
         if isinstance(entry, str):
             entry = {"code": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            if table is None:
+                problems.append(
+                    (
+                        ("nations", i),
+                        f"nation '{entry['code']}' is given by its code only, but the scenario "
+                        "names no nations table (data.nations)",
+                    )
+                )
+                continue
+        if table is None or not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
             resolved.append(entry)
             continue
         row = table.get(entry["code"])
         if row is None:
-            problems.append(((("nations", i, "code")), f"unknown nation code '{entry['code']}'"))
-            resolved.append(entry)
+            problems.append(
+                (
+                    ("nations", i, "code"),
+                    f"unknown nation code '{entry['code']}' (not in nations.csv)",
+                )
+            )
             continue
-        resolved.append({**nation_from_row(row), **entry})
+        try:
+            from_table = nation_from_row(row)
+        except ValueError as exc:
+            problems.append(
+                (
+                    ("nations", i, "code"),
+                    f"nations.csv row '{entry['code']}' has a bad number: {exc}",
+                )
+            )
+            continue
+        resolved.append({**from_table, **entry})
     mapping["nations"] = resolved
 
 
 def _resolve_supply_classes(
     mapping: dict[str, Any], table: dict[str, dict[str, str]], problems: list[TableProblem]
 ) -> None:
+    """Sum planning-factor rows into ``kg_per_pax_day`` where a class gives only ``factor_ids``."""
     sustainment = mapping.get("sustainment")
     classes = sustainment.get("supply_classes") if isinstance(sustainment, dict) else None
     if not isinstance(classes, list):
@@ -117,31 +149,73 @@ def _resolve_supply_classes(
         kg: dict[str, float] = {}
         sources: list[str] = []
         for posture, ids in factor_ids.items():
+            path = ("sustainment", "supply_classes", i, "factor_ids", posture)
+            if not isinstance(ids, list):
+                problems.append((path, "expected a list of planning factor ids"))
+                continue
             total = 0.0
-            for factor_id in ids if isinstance(ids, list) else []:
-                row = table.get(factor_id)
-                path = ("sustainment", "supply_classes", i, "factor_ids", posture)
+            for j, factor_id in enumerate(ids):
+                row = table.get(factor_id) if isinstance(factor_id, str) else None
                 if row is None:
-                    problems.append((path, f"unknown planning factor '{factor_id}'"))
+                    problems.append(
+                        ((*path, j), f"unknown planning factor '{factor_id}' (not in the table)")
+                    )
                     continue
                 cell = (row.get("value_kg_per_person_day") or "").strip()
-                if not cell:
-                    problems.append((path, f"planning factor '{factor_id}' has no kg/person/day"))
+                try:
+                    total += float(cell)
+                except ValueError:
+                    problems.append(
+                        ((*path, j), f"planning factor '{factor_id}' has no kg/person/day")
+                    )
                     continue
-                total += float(cell)
-                sources.extend(s for s in row["source"].split(";") if s not in sources)
+                row_sources = (row.get("source") or "").split(";")
+                sources.extend(s for s in row_sources if s and s not in sources)
             kg[posture] = round(total, 6)
         cls["kg_per_pax_day"] = kg
         cls.setdefault("source", ";".join(sources))
 
 
-def resolve_tables(mapping: dict[str, Any], base_dir: Path) -> tuple[dict[str, Any], list[TableProblem]]:
+def read_source_keys(file: Path) -> frozenset[str]:
+    """Keys defined in a sources document: list items opening with a bold key (``- **KEY**``)."""
+    keys = set()
+    for line in file.read_text(encoding="utf-8").splitlines():
+        match = _SOURCE_KEY_LINE.match(line)
+        if match:
+            keys.add(match.group(1))
+    return frozenset(keys)
+
+
+def source_keys_for(
+    mapping: dict[str, Any], base_dir: Path
+) -> tuple[frozenset[str] | None, list[TableProblem]]:
+    """Keys of the scenario's sources document (``data.sources``, else ``data/sources.md``).
+
+    None when the scenario names no document and the default does not exist: then source
+    keys are not checked. A named document that cannot be read is a problem.
+    """
+    data = mapping.get("data")
+    rel = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(rel, str):
+        default = base_dir / DEFAULT_SOURCES
+        return (read_source_keys(default), []) if default.is_file() else (None, [])
+    file = base_dir / rel
+    try:
+        return read_source_keys(file), []
+    except FileNotFoundError:
+        return None, [(("data", "sources"), f"sources document not found: {file}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [(("data", "sources"), f"sources document {file} unreadable: {exc}")]
+
+
+def resolve_tables(
+    mapping: dict[str, Any], base_dir: Path
+) -> tuple[dict[str, Any], list[TableProblem]]:
     """The scenario mapping with table values filled in, and the problems met doing so."""
     problems: list[TableProblem] = []
     resolved = copy.deepcopy(mapping)
     nations = _table(resolved, base_dir, "nations", "iso3", problems)
-    if nations is not None:
-        _resolve_nations(resolved, nations, problems)
+    _resolve_nations(resolved, nations, problems)
     factors = _table(resolved, base_dir, "planning_factors", "factor_id", problems)
     if factors is not None:
         _resolve_supply_classes(resolved, factors, problems)

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
-from logistics_sim.data import resolve_tables
+from logistics_sim.data import TableProblem, resolve_tables, source_keys_for
 from logistics_sim.errors import Problem, ScenarioError
 from logistics_sim.scenario import Scenario
 from logistics_sim.validation import Severity, run_checks
@@ -58,6 +59,8 @@ def _read_text(file: Path) -> str:
     """The file's text, refusing missing, oversized, binary and empty files."""
     if not file.exists():
         raise _Guard((), "file not found")
+    if file.is_dir():
+        raise _Guard((), "is a directory, not a scenario file")
     if not file.is_file():
         raise _Guard((), "not a regular file")
     size = file.stat().st_size
@@ -87,10 +90,38 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
+def _too_deep_block_line(text: str) -> int | None:
+    """First 1-based line whose block (indentation) nesting exceeds ``MAX_DEPTH``, or None.
+
+    A cheap pre-parse check: each deeper indentation opens a level, and so does each ``- ``
+    that starts an item on the same line (``- - - x``), so nested mappings and nested
+    sequences both count.
+    """
+    indents: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        while indents and indents[-1] >= indent:
+            indents.pop()
+        indents.append(indent)
+        dashes = 0
+        while stripped.startswith("- ") or stripped == "-":
+            dashes += 1
+            stripped = stripped[2:].lstrip(" ")
+        if len(indents) + dashes > MAX_DEPTH:
+            return number
+    return None
+
+
 def _parse(text: str) -> Any:
     """YAML 1.2 round-trip parse (positions kept); duplicate keys are errors."""
     if _bracket_depth(text) > MAX_DEPTH:
         raise _Guard((), f"nesting deeper than {MAX_DEPTH} levels")
+    line = _too_deep_block_line(text)
+    if line is not None:
+        raise _Guard((), f"nesting deeper than {MAX_DEPTH} levels", line, 1)
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
@@ -100,7 +131,10 @@ def _parse(text: str) -> Any:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = (exc.problem or exc.context or "invalid YAML").strip()
         if "duplicate key" in reason:
-            reason = reason.split(" with value")[0]
+            key = reason.split(" with value")[0].removeprefix("found duplicate key ")
+            raise _Guard(
+                (), f"duplicate key {key}: a key may appear only once", line, col
+            ) from None
         raise _Guard((), f"YAML error: {reason}", line, col) from None
     except RecursionError:
         raise _Guard((), f"nesting deeper than {MAX_DEPTH} levels") from None
@@ -121,7 +155,11 @@ def _plain(node: Any, path: Path_, positions: Positions, budget: list[int]) -> A
     """Convert ruamel's tree to plain Python, recording positions; guards size, depth, tags."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise _Guard(path, f"document expands to more than {MAX_NODES} values (alias bomb?)")
+        raise _Guard(
+            path[:1],
+            f"document expands to more than {MAX_NODES:,} values (nested aliases?)",
+            *locate(positions, path[:1]),
+        )
     if len(path) > MAX_DEPTH:
         raise _Guard(path, f"nesting deeper than {MAX_DEPTH} levels", *locate(positions, path))
     if isinstance(node, TaggedScalar) or (
@@ -146,12 +184,12 @@ def _plain(node: Any, path: Path_, positions: Positions, budget: list[int]) -> A
                 positions[(*path, i)] = pos
             items.append(_plain(item, (*path, i), positions, budget))
         return items
-    if isinstance(node, bool):
-        return bool(node)
+    if isinstance(node, bool | ScalarBoolean):
+        return bool(node)  # ScalarBoolean (an anchored true/false) is an int subclass
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
-        return float(node)
+        return float(node)  # .inf and .nan are refused by the models, at their field
     if isinstance(node, str):
         return str(node)
     if isinstance(node, dt.datetime):
@@ -161,12 +199,73 @@ def _plain(node: Any, path: Path_, positions: Positions, budget: list[int]) -> A
     return node
 
 
+def _shown(value: Any) -> str:
+    """A short rendering of an offending input for a message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def plain_message(error: Any) -> str:
+    """Pydantic's message for one error, reworded for analysts where it is obscure."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return "required setting is missing"
+    if kind == "extra_forbidden":
+        return "unknown setting (check the spelling; docs/scenario_format.md lists every key)"
+    if kind == "finite_number":
+        return "must be a finite number (.inf and .nan are not allowed)"
+    if kind in {"int_type", "int_from_float"}:
+        return f"must be a whole number, got {_shown(value)}"
+    if kind == "float_type":
+        return f"must be a number, got {_shown(value)}"
+    if kind == "bool_type":
+        return f"must be true or false, got {_shown(value)}"
+    if kind == "string_type":
+        return f"must be text, got {_shown(value)}"
+    if kind in {"tuple_type", "list_type"}:
+        return f"must be a list, got {_shown(value)}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return f"must be a mapping of settings, got {_shown(value)}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length', 1)} entry"
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == "^[A-Z]{3}$":
+            return (
+                f"must be a three-letter upper-case ISO 3166 code such as NOR, got {_shown(value)}"
+            )
+        return f"ids use only letters, digits, '_', '.' and '-' (no spaces), got {_shown(value)}"
+    if kind == "union_tag_invalid":
+        return (
+            f"unknown distribution kind {_shown(ctx.get('tag'))}; use fixed, exponential, "
+            "lognormal, triangular or uniform"
+        )
+    if kind == "union_tag_not_found":
+        return "a distribution needs a 'kind' (fixed, exponential, lognormal, triangular, uniform)"
+    message = str(error["msg"])
+    return message.replace("Input should be", "must be").replace("Value error, ", "")
+
+
 def _pydantic_problems(exc: ValidationError, file: str, positions: Positions) -> Iterator[Problem]:
-    """One problem per pydantic error, at the position of its field."""
-    for err in exc.errors(include_url=False):
-        loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+    """One problem per pydantic error, at the position of its field.
+
+    A "too short" error on a list is dropped when items of that list failed themselves (the
+    items were thrown away, so pydantic also complains the list is empty; that confuses).
+    """
+    errors = exc.errors(include_url=False)
+    located = [tuple(part for part in err["loc"] if not _is_union_tag(part)) for err in errors]
+    for err, loc in zip(errors, located, strict=True):
+        if err["type"] == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc for other in located
+        ):
+            continue
         line, col = locate(positions, loc)
-        yield Problem(file, line, col, dotted(loc), err["msg"])
+        yield Problem(file, line, col, dotted(loc), plain_message(err))
 
 
 def _is_union_tag(part: str | int) -> bool:
@@ -194,22 +293,51 @@ def read_mapping(file: Path) -> tuple[dict[str, Any], Positions]:
     return mapping, positions
 
 
+def _table_problems(
+    table_problems: list[TableProblem], file: str, positions: Positions
+) -> list[Problem]:
+    """Reference-table problems located in the scenario file."""
+    return [
+        Problem(file, *locate(positions, path), dotted(path), message)
+        for path, message in table_problems
+    ]
+
+
+def _not_yet_reported(found: Iterator[Problem], reported: list[Problem]) -> list[Problem]:
+    """Schema problems not already explained by a reference-table problem at or above them.
+
+    A nation with an unknown code is left out, so its list may then look too short: that
+    consequence is not reported either.
+    """
+    paths = {p.path for p in reported if p.path}
+    return [
+        p
+        for p in found
+        if not any(p.path.startswith(r) for r in paths)
+        and not (
+            p.message.startswith("needs at least") and any(r.startswith(p.path) for r in paths)
+        )
+    ]
+
+
 def scenario_from_mapping(
     mapping: dict[str, Any], positions: Positions, file: Path, *, strict: bool = False
 ) -> Scenario:
-    """Merge reference tables, validate and check a parsed scenario; raise all problems."""
+    """Merge reference tables, validate and check a parsed scenario; raise all problems.
+
+    Reference tables and the sources document are found relative to ``file``'s folder.
+    ``strict`` turns warnings into errors.
+    """
     name = str(file)
     resolved, table_problems = resolve_tables(mapping, file.parent)
-    problems = [
-        Problem(name, *locate(positions, path), dotted(path), message)
-        for path, message in table_problems
-    ]
+    known_keys, source_problems = source_keys_for(mapping, file.parent)
+    problems = _table_problems(table_problems + source_problems, name, positions)
     try:
         scenario = Scenario.model_validate(resolved)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(exc, name, positions))
+        problems.extend(_not_yet_reported(_pydantic_problems(exc, name, positions), problems))
         raise ScenarioError(problems) from None
-    for finding in run_checks(scenario):
+    for finding in run_checks(scenario, known_keys):
         if finding.severity is Severity.error or strict:
             line, col = locate(positions, finding.path)
             problems.append(Problem(name, line, col, dotted(finding.path), finding.message))
@@ -219,7 +347,7 @@ def scenario_from_mapping(
 
 
 def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
-    """Load, resolve and validate a scenario file; raise :class:`ScenarioError` listing all problems.
+    """Load, resolve and validate a scenario file; raise :class:`ScenarioError` with all problems.
 
     ``strict`` turns warnings (an unsourced figure, for example) into errors.
     """
