@@ -1,0 +1,363 @@
+"""The lines of communication as a SimPy network: routes by mode, queued nodes, capacity factors.
+
+A *movement* is one aggregated entity (a unit's personnel lift, its equipment train, a supply
+convoy). It crosses links, which have unlimited capacity and take
+``distance_km / (speed_kph * 24)`` days times a sampled ``transit_variation`` divided by the
+link's capacity factor (mud slows traffic), and nodes with handling, which are
+``simpy.PriorityResource`` servers (tracks, gates, parking stands) held for a sampled
+``handling_days`` divided by the node's capacity factor. An air hub with ``max_on_ground`` (MOG)
+diverts a movement that arrives when that many are already present (waiting or in service).
+
+Capacity factors (1 = nominal, 0 = closed) are set at run time by disruptions and seasons per
+cause; causes multiply. A movement waits while the link or node ahead is closed, or re-plans
+around it under ``InTransitPolicy.reroute``.
+
+Planned route times use the means of the distributions, so ``Route.planned_days`` is the
+expected uncongested time: the sum of link days plus the mean handling at each node after the
+origin. Home nodes are national sources off the map: routes never pass *through* one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Collection, Generator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import networkx as nx
+import numpy as np
+import simpy
+
+from logistics_sim.distributions import Sampler, sampler
+from logistics_sim.recording import Recorder
+from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, NodeKind, Scenario
+from logistics_sim.units import transit_days
+
+MODE_PREFIX = "mode:"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path over the network with its planned (mean, uncongested) time in days."""
+
+    nodes: tuple[str, ...]
+    links: tuple[str, ...]
+    planned_days: float
+
+
+class MoveOutcome(NamedTuple):
+    """Result of one movement: arrived (False when diverted or unroutable), days, queueing days."""
+
+    arrived: bool
+    days: float
+    wait_days: float
+
+
+def link_planned_days(link: Link) -> float:
+    """Mean transit days of a link at nominal capacity: distance/speed x mean variation."""
+    return transit_days(link.distance_km, link.speed_kph) * sampler(link.transit_variation).mean
+
+
+def _graph(
+    scenario: Scenario,
+    modes: frozenset[Mode],
+    closed: Collection[str] = (),
+) -> nx.DiGraph:
+    """Directed graph of the links of ``modes``; edge weight = link days + mean handling at head.
+
+    Parallel links between the same pair keep the fastest (ties: first in the scenario).
+    Links or nodes named in ``closed`` are left out.
+    """
+    handling = {n.id: sampler(n.handling_days).mean for n in scenario.network.nodes}
+    graph: nx.DiGraph = nx.DiGraph()
+    for node in scenario.network.nodes:
+        if node.id not in closed:
+            graph.add_node(node.id, home=node.kind == NodeKind.home)
+    for link in scenario.network.links:
+        if link.mode not in modes or link.id in closed:
+            continue
+        days = link_planned_days(link)
+        ends = [(link.from_node, link.to_node)]
+        if link.bidirectional:
+            ends.append((link.to_node, link.from_node))
+        for tail, head in ends:
+            if tail in closed or head in closed:
+                continue
+            weight = days + handling[head]
+            old = graph.get_edge_data(tail, head)
+            if old is None or weight < old["weight"]:
+                graph.add_edge(tail, head, weight=weight, link=link.id)
+    return graph
+
+
+def _shortest(graph: nx.DiGraph, origin: str, destination: str) -> Route | None:
+    """Shortest planned-time route on ``graph``, never passing through another home node."""
+    if origin not in graph or destination not in graph:
+        return None
+    if origin == destination:
+        return Route((origin,), (), 0.0)
+    blocked = [n for n, home in graph.nodes(data="home") if home and n not in (origin, destination)]
+    view = nx.restricted_view(graph, blocked, []) if blocked else graph
+    try:
+        path = nx.dijkstra_path(view, origin, destination, weight="weight")
+    except nx.NetworkXNoPath:
+        return None
+    pairs = list(itertools.pairwise(path))
+    links = tuple(graph.edges[a, b]["link"] for a, b in pairs)
+    planned = math.fsum(graph.edges[a, b]["weight"] for a, b in pairs)
+    return Route(tuple(path), links, planned)
+
+
+def planned_route(
+    scenario: Scenario, origin: str, destination: str, modes: Collection[Mode]
+) -> Route | None:
+    """Fastest planned route from ``origin`` to ``destination`` over links of ``modes``.
+
+    Pure (no SimPy): the optimiser uses it for transit times. None when no route exists.
+    """
+    return _shortest(_graph(scenario, frozenset(modes)), origin, destination)
+
+
+@dataclass
+class _NodeState:
+    """A handling node's servers and its time-weighted statistics for the current day."""
+
+    node: Node
+    resource: simpy.PriorityResource
+    handling: Sampler
+    present: int = 0
+    waiting: int = 0
+    busy: int = 0
+    last_t: float = 0.0
+    busy_area: float = 0.0
+    queue_area: float = 0.0
+    wait_sum: float = 0.0
+    wait_n: int = 0
+    arrivals: int = 0
+
+    def advance(self, now: float) -> None:
+        """Accumulate busy-server and queue areas up to ``now``."""
+        dt = now - self.last_t
+        if dt > 0:
+            self.busy_area += self.busy * dt
+            self.queue_area += self.waiting * dt
+            self.last_t = now
+
+
+class LocNetwork:
+    """The network during one replication: routes, node queues, capacity factors, statistics."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        recorder: Recorder,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.rng = rng
+        self.recorder = recorder
+        self.links: dict[str, Link] = {link.id: link for link in scenario.network.links}
+        self.nodes: dict[str, Node] = {node.id: node for node in scenario.network.nodes}
+        self._link_days = {
+            lid: transit_days(lk.distance_km, lk.speed_kph) for lid, lk in self.links.items()
+        }
+        self._variation = {lid: sampler(lk.transit_variation) for lid, lk in self.links.items()}
+        self._handling_nodes: dict[str, _NodeState] = {}
+        for node in scenario.network.nodes:
+            handling = sampler(node.handling_days)
+            if handling.mean > 0:
+                self._handling_nodes[node.id] = _NodeState(
+                    node, simpy.PriorityResource(env, capacity=node.servers), handling
+                )
+        self._causes: dict[str, dict[str, float]] = {}
+        self._graphs: dict[frozenset[Mode], nx.DiGraph] = {}
+        self._routes: dict[tuple[str, str, frozenset[Mode]], Route | None] = {}
+        self._reopened: simpy.Event | None = None
+        self._last_record_t = 0.0
+
+    # -- capacity factors ----------------------------------------------------------------------
+
+    def _own_factor(self, target: str) -> float:
+        causes = self._causes.get(target)
+        if not causes:
+            return 1.0
+        return math.prod(causes.values())
+
+    def factor(self, target: str) -> float:
+        """Combined capacity factor now: a node's, a mode's, or a link's times its mode's."""
+        own = self._own_factor(target)
+        link = self.links.get(target)
+        if link is not None:
+            own *= self._own_factor(MODE_PREFIX + link.mode.value)
+        return own
+
+    def set_factor(self, target: str, cause: str, factor: float) -> None:
+        """Set ``cause``'s capacity factor on a node, link or ``mode:<mode>``; 1 removes it.
+
+        Factors of different causes multiply. Movements waiting for a closed target re-check it.
+        """
+        if not 0.0 <= factor <= 1.0:
+            raise ValueError(f"capacity factor must be in [0, 1], got {factor}")
+        known = (
+            target in self.nodes
+            or target in self.links
+            or (target.startswith(MODE_PREFIX) and target[len(MODE_PREFIX) :] in Mode.__members__)
+        )
+        if not known:
+            raise KeyError(f"unknown network target {target!r}")
+        node_state = self._handling_nodes.get(target)
+        if node_state is not None:
+            node_state.advance(self.env.now)
+        causes = self._causes.setdefault(target, {})
+        if factor == 1.0:
+            causes.pop(cause, None)
+        else:
+            causes[cause] = factor
+        if self._reopened is not None:
+            event, self._reopened = self._reopened, None
+            event.succeed()
+
+    def _wait_reopen(self) -> simpy.Event:
+        """Event fired at the next change of any capacity factor."""
+        if self._reopened is None:
+            self._reopened = self.env.event()
+        return self._reopened
+
+    # -- routes --------------------------------------------------------------------------------
+
+    def route(
+        self,
+        origin: str,
+        destination: str,
+        modes: Collection[Mode],
+        *,
+        avoid_closed: bool = False,
+    ) -> Route | None:
+        """Fastest planned route over ``modes``; with ``avoid_closed`` around closed targets now."""
+        key_modes = frozenset(modes)
+        if avoid_closed:
+            closed = {n for n in self._causes if n in self.nodes and self.factor(n) == 0.0}
+            closed |= {lid for lid in self.links if self.factor(lid) == 0.0}
+            closed.discard(origin)
+            return _shortest(_graph(self.scenario, key_modes, closed), origin, destination)
+        key = (origin, destination, key_modes)
+        if key not in self._routes:
+            graph = self._graphs.get(key_modes)
+            if graph is None:
+                graph = self._graphs[key_modes] = _graph(self.scenario, key_modes)
+            self._routes[key] = _shortest(graph, origin, destination)
+        return self._routes[key]
+
+    # -- movement ------------------------------------------------------------------------------
+
+    def move(
+        self,
+        route: Route,
+        *,
+        priority: int = 1,
+        in_transit_policy: InTransitPolicy = InTransitPolicy.wait,
+        modes: Collection[Mode] = (),
+    ) -> Generator[simpy.Event, Any, MoveOutcome]:
+        """Move one aggregated movement along ``route`` (a SimPy process body).
+
+        ``priority``: lower goes first at node queues. Under ``reroute`` a closed link or node
+        ahead makes the movement re-plan from where it is over ``modes`` (default: the modes of
+        the route's links); with no open route it waits.
+        """
+        env = self.env
+        start = env.now
+        wait_days = 0.0
+        nodes = list(route.nodes)
+        links = list(route.links)
+        reroute_modes = frozenset(modes) or frozenset(self.links[lid].mode for lid in links)
+        i = 0
+        while i < len(links):
+            link_id = links[i]
+            if in_transit_policy is InTransitPolicy.reroute:
+                while self.factor(link_id) == 0.0 or self.factor(nodes[i + 1]) == 0.0:
+                    new = self.route(nodes[i], nodes[-1], reroute_modes, avoid_closed=True)
+                    if new is not None and len(new.links) > 0:
+                        nodes = nodes[:i] + list(new.nodes)
+                        links = links[:i] + list(new.links)
+                        link_id = links[i]
+                        break
+                    t0 = env.now
+                    yield self._wait_reopen()
+                    wait_days += env.now - t0
+            t0 = env.now
+            while self.factor(link_id) == 0.0:
+                yield self._wait_reopen()
+            wait_days += env.now - t0
+            variation = self._variation[link_id]
+            days = self._link_days[link_id]
+            if variation.is_random:
+                days *= variation.sample(self.rng)
+            else:
+                days *= variation.mean
+            yield env.timeout(days / self.factor(link_id))
+            node_state = self._handling_nodes.get(nodes[i + 1])
+            if node_state is not None:
+                handled = yield from self._handle(node_state, priority)
+                if handled is None:
+                    return MoveOutcome(False, env.now - start, wait_days)
+                wait_days += handled
+            i += 1
+        return MoveOutcome(True, env.now - start, wait_days)
+
+    def _handle(
+        self, state: _NodeState, priority: int
+    ) -> Generator[simpy.Event, Any, float | None]:
+        """Queue for a server, wait while closed, hold the handling; the wait (None: diverted)."""
+        env = self.env
+        node = state.node
+        state.advance(env.now)
+        state.arrivals += 1
+        if node.max_on_ground is not None and state.present >= node.max_on_ground:
+            return None
+        arrived_at = env.now
+        state.present += 1
+        state.waiting += 1
+        with state.resource.request(priority=priority) as request:
+            yield request
+            while self.factor(node.id) == 0.0:
+                yield self._wait_reopen()
+            state.advance(env.now)
+            state.waiting -= 1
+            state.busy += 1
+            wait = env.now - arrived_at
+            state.wait_sum += wait
+            state.wait_n += 1
+            hold = state.handling.sample(self.rng) / self.factor(node.id)
+            yield env.timeout(hold)
+            state.advance(env.now)
+            state.busy -= 1
+            state.present -= 1
+        return wait
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record_day(self, day: int) -> None:
+        """Append the day's node metrics (called at t = day + 1): exact time-weighted averages."""
+        now = self.env.now
+        span = now - self._last_record_t
+        self._last_record_t = now
+        add = self.recorder.add
+        for node_id, state in self._handling_nodes.items():
+            state.advance(now)
+            servers = state.node.servers
+            utilisation = state.busy_area / (servers * span) if span > 0 else 0.0
+            queue = state.queue_area / span if span > 0 else 0.0
+            wait = state.wait_sum / state.wait_n if state.wait_n else math.nan
+            add(day, "node_utilisation", utilisation, node=node_id)
+            add(day, "node_queue_length", queue, node=node_id)
+            add(day, "node_wait_days", wait, node=node_id)
+            add(day, "node_arrivals", float(state.arrivals), node=node_id)
+            add(day, "node_capacity_factor", self.factor(node_id), node=node_id)
+            state.busy_area = 0.0
+            state.queue_area = 0.0
+            state.wait_sum = 0.0
+            state.wait_n = 0
+            state.arrivals = 0

@@ -1,0 +1,215 @@
+"""LOC network: routes and node queues against hand timelines, factors, MOG, reroute."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import simpy
+
+from logistics_sim import Scenario, load_scenario
+from logistics_sim.network import LocNetwork, MoveOutcome, planned_route
+from logistics_sim.recording import Recorder
+from logistics_sim.scenario import InTransitPolicy, Mode
+
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
+DAY = 24.0
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Scenario:
+    return load_scenario(TINY)
+
+
+def with_nodes(scenario: Scenario, **changes: dict[str, Any]) -> Scenario:
+    """The scenario with some nodes' fields replaced (re-validated)."""
+    data = scenario.model_dump()
+    for node in data["network"]["nodes"]:
+        node.update(changes.get(node["id"], {}))
+    return Scenario.model_validate(data)
+
+
+def run_moves(
+    scenario: Scenario,
+    moves: list[tuple[str, str, set[Mode], dict[str, Any]]],
+    *,
+    days: int = 20,
+    actions: list[tuple[float, str, str, float]] = (),  # type: ignore[assignment]
+) -> tuple[list[MoveOutcome], Recorder]:
+    """Start movements at t=0, apply (time, target, cause, factor) actions, record each day."""
+    env = simpy.Environment()
+    rec = Recorder(days)
+    net = LocNetwork(env, scenario, np.random.default_rng(0), rec)
+
+    def act() -> Any:
+        for t, target, cause, factor in actions:
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            net.set_factor(target, cause, factor)
+
+    env.process(act())  # started first, so a closure at t=0 precedes the departures
+    procs = []
+    for origin, dest, modes, kw in moves:
+        route = net.route(origin, dest, modes)
+        assert route is not None
+        procs.append(env.process(net.move(route, **kw)))
+
+    def tick() -> Any:
+        for d in range(days):
+            yield env.timeout(1)
+            net.record_day(d)
+
+    env.process(tick())
+    env.run(until=days + 0.5)
+    return [p.value for p in procs], rec
+
+
+def test_planned_route_personnel_by_air_then_road(tiny: Scenario) -> None:
+    route = planned_route(tiny, "HOME_GBR", "DEPOT_W", {Mode.air, Mode.road})
+    assert route is not None
+    assert route.nodes == ("HOME_GBR", "RZE", "DEPOT_W")
+    assert route.links == ("L_GBR_RZE_AIR", "L_RZE_W_ROAD")
+    # 1700 km at 700 kph + 0.1 d handling at RZE + 180 km at 40 kph
+    assert route.planned_days == pytest.approx(1700 / (700 * DAY) + 0.1 + 180 / (40 * DAY))
+
+
+def test_planned_route_equipment_by_rail_through_gauge_change(tiny: Scenario) -> None:
+    route = planned_route(tiny, "HOME_GBR", "DEPOT_E", {Mode.rail})
+    assert route is not None
+    assert route.nodes == ("HOME_GBR", "PRZ", "DEPOT_E")
+    # 2000 km at 12 kph + mean 0.5 d handling at PRZ + 600 km at 20 kph
+    assert route.planned_days == pytest.approx(2000 / (12 * DAY) + 0.5 + 600 / (20 * DAY))
+
+
+def test_no_route_by_missing_mode_and_never_through_a_home_node(tiny: Scenario) -> None:
+    assert planned_route(tiny, "HOME_GBR", "DEPOT_W", {Mode.sea}) is None
+    # air and rail join RZE and PRZ only through a home base (RZE -air- HOME_GBR -rail- PRZ)
+    assert planned_route(tiny, "RZE", "PRZ", {Mode.air, Mode.rail}) is None
+    # a home base may be the origin or the destination
+    assert planned_route(tiny, "HOME_GBR", "HOME_FRA", {Mode.rail}) is not None
+    same = planned_route(tiny, "PRZ", "PRZ", {Mode.rail})
+    assert same is not None and same.links == () and same.planned_days == 0.0
+
+
+def test_single_server_queue_matches_hand_timeline(tiny: Scenario) -> None:
+    sc = with_nodes(tiny, PRZ={"servers": 1, "handling_days": 1.0})
+    rail = 2000 / (12 * DAY)  # 6.944 d to PRZ
+    onward = 90 / (20 * DAY)  # 0.1875 d PRZ -> DEPOT_W
+    moves = [("HOME_GBR", "DEPOT_W", {Mode.rail}, {}) for _ in range(3)]
+    outcomes, rec = run_moves(sc, moves)
+    # served one after another: finish at rail + 1, + 2, + 3 days; waits 0, 1, 2
+    assert [o.arrived for o in outcomes] == [True, True, True]
+    assert [o.days for o in outcomes] == pytest.approx([rail + k + onward for k in (1, 2, 3)])
+    assert [o.wait_days for o in outcomes] == pytest.approx([0.0, 1.0, 2.0])
+    df = rec.frame(0)
+    prz = df[df["node"] == "PRZ"].set_index(["metric", "day"])["value"]
+    frac = 7 - rail  # busy part of day 6
+    assert prz["node_arrivals", 6] == 3
+    assert prz["node_utilisation", 6] == pytest.approx(frac)
+    assert prz["node_utilisation", 7] == pytest.approx(1.0)
+    assert prz["node_queue_length", 6] == pytest.approx(2 * frac)
+    assert prz["node_wait_days", 7] == pytest.approx(1.0)
+    assert prz["node_wait_days", 8] == pytest.approx(2.0)
+    assert math.isnan(prz["node_wait_days", 12])
+    # time-weighted integrals are exact: queue area = total wait, busy area = total service
+    assert prz.loc["node_queue_length"].sum() == pytest.approx(3.0)
+    assert prz.loc["node_utilisation"].sum() == pytest.approx(3.0)
+    assert (prz.loc["node_capacity_factor"] == 1.0).all()
+
+
+def test_priority_serves_lower_number_first(tiny: Scenario) -> None:
+    sc = with_nodes(tiny, PRZ={"servers": 1, "handling_days": 1.0})
+    moves = [("HOME_GBR", "DEPOT_W", {Mode.rail}, {"priority": 1}) for _ in range(3)]
+    moves.append(("HOME_GBR", "DEPOT_W", {Mode.rail}, {"priority": 0}))
+    outcomes, _ = run_moves(sc, moves)
+    # the first holds the server; the priority-0 movement goes next despite arriving last
+    assert outcomes[3].wait_days == pytest.approx(1.0)
+    assert sorted(o.wait_days for o in outcomes[1:3]) == pytest.approx([2.0, 3.0])
+
+
+def test_air_hub_diverts_beyond_max_on_ground(tiny: Scenario) -> None:
+    sc = with_nodes(tiny, RZE={"servers": 1, "handling_days": 1.0, "max_on_ground": 3})
+    moves = [("HOME_GBR", "DEPOT_W", {Mode.air, Mode.road}, {}) for _ in range(5)]
+    outcomes, _ = run_moves(sc, moves)
+    assert [o.arrived for o in outcomes] == [True, True, True, False, False]
+    assert outcomes[3].days == pytest.approx(1700 / (700 * DAY))
+
+
+def test_closed_link_holds_movement_until_reopened(tiny: Scenario) -> None:
+    moves = [("RZE", "DEPOT_W", {Mode.road}, {})]
+    outcomes, _ = run_moves(
+        tiny,
+        moves,
+        actions=[(0.0, "L_RZE_W_ROAD", "strike", 0.0), (3.0, "L_RZE_W_ROAD", "strike", 1.0)],
+    )
+    assert outcomes[0].days == pytest.approx(3.0 + 180 / (40 * DAY))
+    assert outcomes[0].wait_days == pytest.approx(3.0)
+
+
+def test_factors_multiply_and_slow_transit(tiny: Scenario) -> None:
+    env = simpy.Environment()
+    net = LocNetwork(env, tiny, np.random.default_rng(0), Recorder(1))
+    net.set_factor("L_RZE_W_ROAD", "strike", 0.5)
+    net.set_factor("mode:road", "mud", 0.5)
+    assert net.factor("L_RZE_W_ROAD") == pytest.approx(0.25)
+    assert net.factor("mode:road") == 0.5
+    net.set_factor("L_RZE_W_ROAD", "strike", 1.0)
+    assert net.factor("L_RZE_W_ROAD") == pytest.approx(0.5)
+    with pytest.raises(KeyError):
+        net.set_factor("NOWHERE", "x", 0.5)
+    route = net.route("RZE", "DEPOT_W", {Mode.road})
+    assert route is not None
+    proc = env.process(net.move(route))
+    env.run()
+    assert proc.value.days == pytest.approx(2 * 180 / (40 * DAY))  # mud halves speed
+
+
+def test_reroute_goes_around_closed_link_and_wait_does_not(tiny: Scenario) -> None:
+    sc = with_nodes(tiny, PRZ={"handling_days": 0.5})
+    modes = {Mode.road, Mode.rail}
+    closure = [(0.0, "L_W_E_ROAD", "strike", 0.0), (10.0, "L_W_E_ROAD", "strike", 1.0)]
+    waited, _ = run_moves(sc, [("RZE", "DEPOT_E", modes, {})], actions=closure)
+    rerouted, _ = run_moves(
+        sc,
+        [
+            (
+                "RZE",
+                "DEPOT_E",
+                modes,
+                {"in_transit_policy": InTransitPolicy.reroute, "modes": modes},
+            )
+        ],
+        actions=closure,
+    )
+    road = 180 / (40 * DAY)
+    assert waited[0].days == pytest.approx(10.0 + 540 / (40 * DAY))
+    # at DEPOT_W it re-plans: rail back to PRZ, handling 0.5, rail to DEPOT_E
+    assert rerouted[0].days == pytest.approx(road + 90 / (20 * DAY) + 0.5 + 600 / (20 * DAY))
+    assert rerouted[0].arrived
+
+
+def test_random_transit_variation_uses_rng(tiny: Scenario) -> None:
+    data = tiny.model_dump()
+    for link in data["network"]["links"]:
+        link["transit_variation"] = {"kind": "uniform", "low": 0.5, "high": 1.5}
+    sc = Scenario.model_validate(data)
+
+    def days(seed: int) -> float:
+        env = simpy.Environment()
+        net = LocNetwork(env, sc, np.random.default_rng(seed), Recorder(1))
+        route = net.route("RZE", "DEPOT_W", {Mode.road})
+        assert route is not None
+        proc = env.process(net.move(route))
+        env.run()
+        return float(proc.value.days)
+
+    assert days(1) == days(1)
+    assert days(1) != days(2)
+    assert 0.5 * road_days() <= days(3) <= 1.5 * road_days()
+
+
+def road_days() -> float:
+    return 180 / (40 * DAY)

@@ -1,0 +1,59 @@
+"""Recorder: rows appended during a run become the contract's tidy frame, sorted and typed."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from logistics_sim.recording import COLUMNS, Recorder
+
+
+def _filled() -> Recorder:
+    rec = Recorder(horizon_days=3)
+    rec.add(1, "deployed_pax", 600.0, nation="GBR", sector="west", capability="mech_inf")
+    rec.add(0, "deployed_pax", 500.0, nation="GBR", sector="west", capability="mech_inf")
+    rec.add(0, "deployed_pax", 400.0, nation="FRA", sector="west", capability="mech_inf")
+    rec.add(0, "node_wait_days", math.nan, node="PRZ")
+    rec.add_run("initial_deployment_closure_days", 12.5)
+    return rec
+
+
+def test_frame_has_contract_columns_dtypes_and_sort() -> None:
+    df = _filled().frame(replication=7)
+    assert tuple(df.columns) == COLUMNS
+    assert str(df["replication"].dtype) == "int32"
+    assert str(df["day"].dtype) == "int32"
+    assert str(df["value"].dtype) == "float64"
+    for col in ("metric", "nation", "sector", "capability", "supply_class", "node"):
+        assert str(df[col].dtype) == "string"
+    assert (df["replication"] == 7).all()
+    # sorted by metric, then dims, then day: FRA before GBR, GBR day 0 before day 1
+    assert list(df["metric"]) == [
+        "deployed_pax",
+        "deployed_pax",
+        "deployed_pax",
+        "initial_deployment_closure_days",
+        "node_wait_days",
+    ]
+    assert list(df["nation"][:3]) == ["FRA", "GBR", "GBR"]
+    assert list(df["value"][:3]) == [400.0, 500.0, 600.0]
+    assert df.loc[3, "day"] == -1 and df.loc[3, "value"] == 12.5
+    assert math.isnan(df.loc[4, "value"]) and df.loc[4, "node"] == "PRZ"
+
+
+def test_same_rows_give_identical_frames() -> None:
+    a = _filled().frame(0)
+    b = _filled().frame(0)
+    assert a.equals(b)
+    assert a.to_csv() == b.to_csv()
+
+
+def test_empty_recorder_still_has_columns() -> None:
+    df = Recorder(5).frame(0)
+    assert tuple(df.columns) == COLUMNS and len(df) == 0
+
+
+def test_add_run_rejects_unknown_dimension() -> None:
+    with pytest.raises(TypeError):
+        Recorder(1).add_run("lost_t", 1.0, klass="III")
