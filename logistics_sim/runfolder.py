@@ -247,11 +247,17 @@ def check_resumable(folder: Path, scenario_sha: str, allocation_sha: str, base_s
 
 
 def write_scenario_yaml(path: Path, scenario: Scenario) -> None:
-    """The scenario after defaults and reference tables, as simulated (YAML 1.2)."""
+    """The scenario after defaults and reference tables, as simulated (YAML 1.2).
+
+    Self-contained: the tables are already merged in, so ``data:`` names none and the file
+    loads (and simulates the same) from inside the run folder.
+    """
     from ruamel.yaml import YAML
+
+    from logistics_sim.scenario import DataTables
 
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     sink = io.StringIO()
-    yaml.dump(scenario.model_dump(mode="json"), sink)
+    yaml.dump(scenario.model_copy(update={"data": DataTables()}).model_dump(mode="json"), sink)
     write_bytes_atomic(path, sink.getvalue().encode("utf-8"))

@@ -68,20 +68,44 @@ def fake_replicate(
                 ]
     for node in ("PRZ", "RZE"):
         util = rng.uniform(0.3, 0.9, days.size)
-        rows += [("node_utilisation", "", "", "", "", node, d, v) for d, v in zip(days, util, strict=True)]
+        rows += [
+            ("node_utilisation", "", "", "", "", node, d, v)
+            for d, v in zip(days, util, strict=True)
+        ]
     closure = rng.uniform(10.0, 30.0)
     rows.append(("initial_deployment_closure_days", "", "", "", "", "", -1, closure))
     reached = rng.uniform() < 0.8
     reinf = rng.uniform(10.0, 25.0) if reached else np.nan
     rows.append(("reinforcement_closure_days", "", "east", "", "", "", -1, reinf))
-    rows.append(("reinforcement_on_time", "", "east", "", "", "", -1, float(reached and reinf <= 20)))
+    rows.append(
+        ("reinforcement_on_time", "", "east", "", "", "", -1, float(reached and reinf <= 20))
+    )
     frame = pd.DataFrame(
         rows,
-        columns=["metric", "nation", "sector", "capability", "supply_class", "node", "day", "value"],
+        columns=[
+            "metric",
+            "nation",
+            "sector",
+            "capability",
+            "supply_class",
+            "node",
+            "day",
+            "value",
+        ],
     )
     frame.insert(0, "replication", replication)
     frame = frame[
-        ["replication", "day", "metric", "nation", "sector", "capability", "supply_class", "node", "value"]
+        [
+            "replication",
+            "day",
+            "metric",
+            "nation",
+            "sector",
+            "capability",
+            "supply_class",
+            "node",
+            "value",
+        ]
     ]
     return FakeResult(replication, frame, events=len(frame))
 

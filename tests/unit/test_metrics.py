@@ -42,8 +42,9 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
 @pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
 def test_mean_ci_matches_scipy(sample, confidence):
     ci = mean_ci(sample, confidence)
-    low, high = stats.t.interval(confidence, len(sample) - 1, loc=np.mean(sample),
-                                 scale=stats.sem(sample))
+    low, high = stats.t.interval(
+        confidence, len(sample) - 1, loc=np.mean(sample), scale=stats.sem(sample)
+    )
     assert ci.n == len(sample)
     assert ci.mean == pytest.approx(np.mean(sample), rel=1e-12)
     assert ci.ci_low == pytest.approx(low, rel=1e-12)
@@ -116,8 +117,10 @@ def test_warmup_removes_early_days(tiny):
     scenario = tiny.model_copy(
         update={"experiment": tiny.experiment.model_copy(update={"warmup_days": 1.0})}
     )
-    rows = [(d, "deployed_pax", "GBR", "west", "mech_inf", "", "", 0.0 if d == 0 else 3200.0)
-            for d in range(120)]
+    rows = [
+        (d, "deployed_pax", "GBR", "west", "mech_inf", "", "", 0.0 if d == 0 else 3200.0)
+        for d in range(120)
+    ]
     rows.append((0, "gapped_slots", "GBR", "west", "mech_inf", "", "", 4.0))
     rows.append((-1, "initial_deployment_closure_days", "", "", "", "", "", 1.0))
     m = replication_metrics(frame(rows), scenario)
@@ -130,13 +133,24 @@ def test_warmup_removes_early_days(tiny):
 
 
 def test_undefined_values_are_nan(tiny):
-    m = replication_metrics(frame([(0, "deployed_pax", "GBR", "west", "mech_inf", "", "", 1.0)]), tiny)
-    for name in ("initial_deployment_closure_days", "fill_rate", "min_days_of_supply",
-                 "reinforcement_closure_days", "probability_reinforcement_on_time",
-                 "max_node_utilisation"):
+    m = replication_metrics(
+        frame([(0, "deployed_pax", "GBR", "west", "mech_inf", "", "", 1.0)]), tiny
+    )
+    for name in (
+        "initial_deployment_closure_days",
+        "fill_rate",
+        "min_days_of_supply",
+        "reinforcement_closure_days",
+        "probability_reinforcement_on_time",
+        "max_node_utilisation",
+    ):
         assert math.isnan(m[name]), name
-    never = frame([(-1, "reinforcement_closure_days", "", "east", "", "", "", math.nan),
-                   (-1, "reinforcement_closure_days", "", "west", "", "", "", 3.0)])
+    never = frame(
+        [
+            (-1, "reinforcement_closure_days", "", "east", "", "", "", math.nan),
+            (-1, "reinforcement_closure_days", "", "west", "", "", "", 3.0),
+        ]
+    )
     assert math.isnan(replication_metrics(never, tiny)["reinforcement_closure_days"])
 
 

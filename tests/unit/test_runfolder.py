@@ -58,12 +58,16 @@ def test_atomic_write_leaves_no_temporary_and_temps_are_ignored(tmp_path):
 
 def test_json_has_no_nan_and_sorted_keys(tmp_path):
     rf.write_json_atomic(tmp_path / "x.json", {"b": math.nan, "a": [1.0, math.nan]})
-    assert (tmp_path / "x.json").read_text() == '{\n  "a": [\n    1.0,\n    null\n  ],\n  "b": null\n}\n'
+    assert (
+        tmp_path / "x.json"
+    ).read_text() == '{\n  "a": [\n    1.0,\n    null\n  ],\n  "b": null\n}\n'
 
 
 def test_resume_refuses_another_scenario_or_seed(tmp_path):
-    rf.write_json_atomic(tmp_path / rf.MANIFEST,
-                         {"scenario_sha256": "aaa", "allocation_sha256": "bbb", "base_seed": 1})
+    rf.write_json_atomic(
+        tmp_path / rf.MANIFEST,
+        {"scenario_sha256": "aaa", "allocation_sha256": "bbb", "base_seed": 1},
+    )
     rf.check_resumable(tmp_path, "aaa", "bbb", 1)
     with pytest.raises(rf.RunFolderMismatch, match="scenario_sha256"):
         rf.check_resumable(tmp_path, "zzz", "bbb", 1)

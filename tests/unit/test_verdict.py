@@ -11,8 +11,13 @@ from logistics_sim.verdict import AT_RISK, FAIL, PASS, assess, judge, overall
 
 
 def crit(metric: str = "fill_rate", comparison: str = ">=", threshold: float = 0.95) -> Criterion:
-    return Criterion(name="Fill", metric=metric, comparison=Comparison(comparison),
-                     threshold=threshold, assumption="test")
+    return Criterion(
+        name="Fill",
+        metric=metric,
+        comparison=Comparison(comparison),
+        threshold=threshold,
+        assumption="test",
+    )
 
 
 def stat(mean: float, low: float, high: float, n: int = 10, **extra) -> dict:
@@ -69,6 +74,9 @@ def test_overall_is_the_worst():
     assert overall([PASS, AT_RISK]) == "AT_RISK"
     assert overall([AT_RISK, FAIL, PASS]) == "INFEASIBLE"
     assert overall([]) == "FEASIBLE"
-    verdict, entries = assess([crit(), crit("x", "<=", 1.0)],
-                              {"fill_rate": stat(0.97, 0.96, 0.98), "x": stat(2, 1.5, 2.5)}, 0.95)
+    verdict, entries = assess(
+        [crit(), crit("x", "<=", 1.0)],
+        {"fill_rate": stat(0.97, 0.96, 0.98), "x": stat(2, 1.5, 2.5)},
+        0.95,
+    )
     assert verdict == "INFEASIBLE" and [e["verdict"] for e in entries] == [PASS, FAIL]

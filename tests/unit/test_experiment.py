@@ -1,0 +1,345 @@
+"""Executors, seeds, resume and sweeps, on a deterministic stand-in replicate function.
+
+The stand-in (tests/unit/experiment_fixture.py) returns frames in the engine contract's format
+and draws only from SeedSequence(base_seed, spawn_key=(r,)); the properties tested here are
+those of the experiment layer, whatever model runs inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from logistics_sim import load_scenario
+from logistics_sim import runfolder as rf
+from logistics_sim.errors import ScenarioError
+from logistics_sim.experiment import (
+    STAND_IN_LABEL,
+    SweepParameter,
+    build_variant,
+    choose_allocation,
+    design,
+    parse_set,
+    run_and_store,
+    set_path,
+    simulate,
+    split_path,
+    stand_in_allocation,
+    sweep,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from experiment_fixture import (  # noqa: E402
+    dying_replicate,
+    failing_replicate,
+    fake_replicate,
+    slow_replicate,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "scenarios" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_scenario(TINY)
+
+
+@pytest.fixture(scope="module")
+def allocation(tiny):
+    return stand_in_allocation(tiny)
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every replication Parquet and summary.json, by name (what must be byte-identical)."""
+    files = {p.name: p.read_bytes() for p in (folder / "replications").glob("*.parquet")}
+    files["summary.json"] = (folder / "summary.json").read_bytes()
+    files["replication_metrics.csv"] = (folder / "replication_metrics.csv").read_bytes()
+    return files
+
+
+def run(tiny, allocation, out, n=4, **kw):
+    kw.setdefault("replicate", fake_replicate)
+    kw.setdefault("jobs", 1)
+    return simulate(tiny, allocation, replications=n, seed=11, out=out, **kw)
+
+
+def test_run_folder_contents(tiny, allocation, tmp_path):
+    result = run(tiny, allocation, tmp_path / "r", n=3)
+    names = sorted(p.name for p in result.folder.iterdir())
+    assert names == [
+        "allocation.csv",
+        "manifest.json",
+        "replication_metrics.csv",
+        "replications",
+        "scenario.resolved.yaml",
+        "summary.json",
+    ]
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["scenario_sha256"] == rf.scenario_sha256(tiny)
+    assert manifest["replications_done"] == 3 and manifest["base_seed"] == 11
+    assert manifest["versions"]["numpy"]
+    summary = json.loads((result.folder / "summary.json").read_text())
+    assert summary == result.summary
+    assert summary["replications"] == 3 and summary["verdict"] in {
+        "FEASIBLE",
+        "AT_RISK",
+        "INFEASIBLE",
+    }
+    assert summary["metrics"]["fill_rate"]["unit"] == "share"
+    assert sorted(result.daily["replication"].unique()) == [0, 1, 2]
+    resolved = load_scenario(result.folder / "scenario.resolved.yaml")
+    assert resolved.model_copy(update={"data": tiny.data}) == tiny
+
+
+def test_replication_seven_alone_equals_seven_in_ten(tiny, allocation, tmp_path):
+    ten = run(tiny, allocation, tmp_path / "ten", n=10)
+    alone = run_and_store(fake_replicate, tiny, allocation, 11, 7, str(tmp_path / "alone"))
+    assert alone.ok
+    assert (
+        rf.replication_path(tmp_path / "alone", 7).read_bytes()
+        == rf.replication_path(ten.folder, 7).read_bytes()
+    )
+    assert alone.metrics == ten.per_replication.loc[7].to_dict()
+
+
+@pytest.mark.slow
+def test_sequential_equals_two_processes(tiny, allocation, tmp_path):
+    seq = run(tiny, allocation, tmp_path / "seq", n=6)
+    par = run(tiny, allocation, tmp_path / "par", n=6, jobs=2)
+    assert folder_bytes(seq.folder) == folder_bytes(par.folder)
+    pd.testing.assert_frame_equal(seq.daily, par.daily)
+
+
+@pytest.mark.slow
+def test_sequential_equals_dask_local_cluster(tiny, allocation, tmp_path):
+    seq = run(tiny, allocation, tmp_path / "seq", n=4)
+    dsk = run(tiny, allocation, tmp_path / "dask", n=4, jobs=2, dask="local")
+    assert folder_bytes(seq.folder) == folder_bytes(dsk.folder)
+    assert json.loads((dsk.folder / "manifest.json").read_text())["executor"] == "dask-local:2"
+
+
+def test_failing_replication_is_reported_and_others_finish(tiny, allocation, tmp_path):
+    result = run(tiny, allocation, tmp_path / "r", n=6, replicate=failing_replicate)
+    assert list(result.failed) == [3] and "boom in replication 3" in result.failed[3]
+    assert result.per_replication.index.tolist() == [0, 1, 2, 4, 5]
+    assert result.summary["failed_replications"] == [3]
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["failed_replications"] == {"3": "RuntimeError: boom in replication 3"}
+    # Resume with the bug fixed runs only replication 3 and gives the uninterrupted result.
+    calls = []
+
+    def counting(scenario, alloc, seed, r):
+        calls.append(r)
+        return fake_replicate(scenario, alloc, seed, r)
+
+    resumed = run(tiny, allocation, tmp_path / "r", n=6, replicate=counting, resume=True)
+    assert calls == [3] and resumed.failed == {}
+    clean = run(tiny, allocation, tmp_path / "clean", n=6)
+    assert folder_bytes(resumed.folder) == folder_bytes(clean.folder)
+
+
+@pytest.mark.slow
+def test_dead_worker_fails_only_its_replication(tiny, allocation, tmp_path):
+    result = run(tiny, allocation, tmp_path / "r", n=5, jobs=2, replicate=dying_replicate)
+    assert list(result.failed) == [2] and "died" in result.failed[2]
+    assert result.per_replication.index.tolist() == [0, 1, 3, 4]
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_equals_uninterrupted_run(tiny, allocation, tmp_path):
+    out = tmp_path / "killed"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        from experiment_fixture import slow_replicate
+        from logistics_sim import load_scenario
+        from logistics_sim.experiment import simulate, stand_in_allocation
+        s = load_scenario({str(TINY)!r})
+        simulate(s, stand_in_allocation(s), replications=12, seed=11, jobs=1,
+                 out={str(out)!r}, replicate=slow_replicate)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while len(rf.finished_replications(out)) < 3:
+            assert proc.poll() is None, "run ended before it could be killed"
+            assert time.monotonic() < deadline, "no replication finished in time"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    survived = rf.finished_replications(out)
+    assert 3 <= len(survived) < 12 and not (out / "summary.json").exists()
+    for r in survived:  # every file left behind is complete
+        assert rf.read_replication(out, r)["replication"].eq(r).all()
+
+    calls = []
+
+    def counting(scenario, alloc, seed, r):
+        calls.append(r)
+        return slow_replicate(scenario, alloc, seed, r)
+
+    resumed = run(tiny, allocation, out, n=12, replicate=counting, resume=True)
+    assert sorted(calls) == sorted(set(range(12)) - set(survived))
+    clean = run(tiny, allocation, tmp_path / "clean", n=12)
+    assert folder_bytes(resumed.folder) == folder_bytes(clean.folder)
+
+
+def test_resume_refuses_other_seed_or_scenario(tiny, allocation, tmp_path):
+    out = tmp_path / "r"
+    run(tiny, allocation, out, n=2)
+    with pytest.raises(rf.RunFolderMismatch, match="base_seed"):
+        simulate(
+            tiny,
+            allocation,
+            replications=2,
+            seed=12,
+            jobs=1,
+            out=out,
+            resume=True,
+            replicate=fake_replicate,
+        )
+    other = tiny.model_copy(update={"horizon_days": 60})
+    with pytest.raises(rf.RunFolderMismatch, match="scenario_sha256"):
+        simulate(
+            other,
+            allocation,
+            replications=2,
+            seed=11,
+            jobs=1,
+            out=out,
+            resume=True,
+            replicate=fake_replicate,
+        )
+    with pytest.raises(rf.RunFolderMismatch, match="another scenario"):
+        simulate(
+            other, allocation, replications=2, seed=11, jobs=1, out=out, replicate=fake_replicate
+        )
+
+
+def test_rerun_without_resume_starts_afresh(tiny, allocation, tmp_path):
+    out = tmp_path / "r"
+    run(tiny, allocation, out, n=4)
+    again = run(tiny, allocation, out, n=2)
+    assert rf.finished_replications(out) == [0, 1] and again.summary["replications"] == 2
+
+
+def test_target_half_width_adds_replications(tiny, allocation, tmp_path):
+    loose = run(tiny, allocation, tmp_path / "loose", n=3, target_half_width=10.0)
+    assert loose.summary["replications"] == 3
+    tight = run(
+        tiny, allocation, tmp_path / "tight", n=3, target_half_width=0.0008, max_replications=40
+    )
+    n = tight.summary["replications"]
+    assert 3 < n <= 40
+    manifest = json.loads((tight.folder / "manifest.json").read_text())
+    assert manifest["replications_planned"] == n
+    for c in tight.summary["criteria"]:
+        m = tight.summary["metrics"][c["metric"]]
+        relative = (m["ci_high"] - m["ci_low"]) / 2 / abs(m["mean"])
+        assert relative <= 0.0008 or n == 40
+
+
+def test_allocation_choice(tiny, tmp_path):
+    alloc = stand_in_allocation(tiny)
+    caps = alloc.groupby("capability")["units"].sum().to_dict()
+    assert caps == {c.id: c.required_units for c in tiny.force.capabilities}
+    csv = tmp_path / "a.csv"
+    alloc[["nation", "capability", "units"]].to_csv(csv, index=False)
+    chosen = choose_allocation(tiny, csv)
+    assert chosen.source.startswith("file:") and chosen.allocation["units"].sum() == 6
+    default = choose_allocation(tiny)
+    assert default.source == STAND_IN_LABEL or default.source.startswith("optimiser")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeps.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_parse_set_and_paths():
+    p = parse_set("rotation.dwell_ratio=2,2.5,3")
+    assert p == SweepParameter("rotation.dwell_ratio", (2, 2.5, 3))
+    assert parse_set("x=true,NO").values == (True, "NO")  # YAML 1.2: NO stays text
+    assert split_path("nations[FRA].tour_days") == ["nations", "FRA", "tour_days"]
+    assert split_path("force.sectors[0].troops_pax") == ["force", "sectors", 0, "troops_pax"]
+    with pytest.raises(ValueError, match="path=value"):
+        parse_set("rotation.dwell_ratio")
+    mapping = {"nations": [{"code": "GBR"}, {"code": "FRA"}], "rotation": {}}
+    assert set_path(mapping, "nations[FRA].tour_days", 90) == ("nations", 1, "tour_days")
+    set_path(mapping, "experiment.warmup_days", 5.0)
+    assert mapping["nations"][1]["tour_days"] == 90 and mapping["experiment"] == {
+        "warmup_days": 5.0
+    }
+    with pytest.raises(ValueError, match="no item 'DEU'"):
+        set_path(mapping, "nations[DEU].tour_days", 1)
+
+
+def test_designs():
+    a, b = SweepParameter("a", (1, 2, 3)), SweepParameter("b", (10, 20))
+    assert len(design([a, b], "factorial")) == 1 + 6
+    oat = design([a, b], "oat")
+    assert oat == [{}, {"a": 1}, {"a": 2}, {"a": 3}, {"b": 10}, {"b": 20}]
+    with pytest.raises(ValueError):
+        design([a], "latin")
+
+
+def test_bad_variant_value_is_located_in_the_file():
+    with pytest.raises(ScenarioError) as err:
+        build_variant(TINY, {"rotation.dwell_ratio": "lots"})
+    text = str(err.value)
+    assert "tiny.yaml:" in text and "rotation.dwell_ratio" in text
+    assert "--set rotation.dwell_ratio=lots" in text
+    assert build_variant(TINY, {"rotation.dwell_ratio": 3}).rotation.dwell_ratio == 3.0
+
+
+def test_sweep_uses_common_random_numbers(tmp_path, allocation):
+    params = [
+        SweepParameter("rotation.dwell_ratio", (2, 3)),
+        SweepParameter("horizon_days", (120, 90)),
+    ]
+    result = sweep(
+        TINY,
+        params,
+        "oat",
+        replications=3,
+        seed=5,
+        jobs=1,
+        out=tmp_path / "sw",
+        allocation=allocation,
+        replicate=fake_replicate,
+    )
+    table = pd.read_csv(tmp_path / "sw" / "sweep.csv")
+    assert sorted(table["variant"].unique()) == [0, 1, 2, 3, 4]
+    assert {
+        "rotation.dwell_ratio",
+        "horizon_days",
+        "metric",
+        "unit",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff_vs_baseline",
+        "diff_ci_low",
+        "diff_ci_high",
+    } <= set(table.columns)
+    fill = table[table["metric"] == "fill_rate"].set_index("variant")
+    # The stand-in model ignores dwell ratio: with common random numbers the paired
+    # difference is exactly zero, not merely small.
+    assert fill.loc[1, "diff_vs_baseline"] == 0.0 and fill.loc[2, "diff_ci_high"] == 0.0
+    assert fill.loc[0, "varied"] == "baseline" and fill.loc[4, "varied"] == "horizon_days"
+    assert (tmp_path / "sw" / "variant-004" / "summary.json").exists()
+    assert len(result.runs) == 5
+    gaps = table[table["metric"] == "rotation_gap_unit_days"].set_index("variant")
+    assert gaps.loc[4, "diff_vs_baseline"] < 0  # a shorter horizon counts fewer gap-days
