@@ -38,7 +38,7 @@ from logistics_sim.experiment import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from experiment_fixture import (  # noqa: E402
+from experiment_fixture import (
     dying_replicate,
     failing_replicate,
     fake_replicate,

@@ -29,7 +29,7 @@ def tiny():
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:
-    """(day, metric, nation, sector, capability, supply_class, node, value) rows of replication 0."""
+    """Rows (day, metric, dimensions..., value) of replication 0 as a contract frame."""
     out = pd.DataFrame(rows, columns=list(DAILY_COLUMNS[1:]))
     out.insert(0, "replication", 0)
     return out

@@ -1,4 +1,4 @@
-"""The verdict rule: PASS when the whole CI meets the threshold, FAIL when it all misses, else AT_RISK."""
+"""Verdict: PASS if the whole CI meets the threshold, FAIL if all of it misses, else AT_RISK."""
 
 from __future__ import annotations
 
