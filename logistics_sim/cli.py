@@ -97,3 +97,181 @@ def schema() -> None:
     """Print the JSON Schema of a scenario file."""
     json.dump(Scenario.model_json_schema(), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# simulate and sweep (experiments).
+# ---------------------------------------------------------------------------------------------
+
+ReplicationsOpt = Annotated[
+    int | None,
+    typer.Option("--replications", "-n", min=1, help="Replications (default: the scenario's)."),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", min=0, help="Base seed (default: the scenario's).")
+]
+JobsOpt = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, help="Local worker processes (1 = sequential).")
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask", help="'local' starts a LocalCluster of --jobs workers; or tcp://host:8786."
+    ),
+]
+ResumeOpt = Annotated[
+    bool, typer.Option("--resume", help="Run only the replications missing from --out.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+AllocationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--allocation",
+        help="CSV nation,capability,units[,pool_units]; default: the optimiser's allocation.",
+    ),
+]
+
+
+def _fail_lines(failed: dict[str, str]) -> None:
+    """One line per failed replication on stderr, then exit 1 (the others are stored)."""
+    for where, error in failed.items():
+        typer.echo(f"error: {where} failed: {error}", err=True)
+    if failed:
+        typer.echo("rerun with --resume to retry only the failed replications", err=True)
+        raise typer.Exit(EXIT_INTERNAL)
+
+
+@app.command()
+@guarded
+def simulate(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Run folder (default results/<scenario>/<run-id>/)."),
+    ] = None,
+    resume: ResumeOpt = False,
+    quiet: QuietOpt = False,
+    allocation: AllocationOpt = None,
+    target_half_width: Annotated[
+        float | None,
+        typer.Option(
+            "--target-half-width",
+            min=0.0,
+            help="Add replications until each criterion's CI half-width / mean is below this.",
+        ),
+    ] = None,
+    max_replications: Annotated[
+        int, typer.Option("--max-replications", min=1, help="Cap for --target-half-width.")
+    ] = 1000,
+) -> None:
+    """Run replications of a scenario into a run folder; print the verdict."""
+    from logistics_sim import experiment
+    from logistics_sim.runfolder import RunFolderMismatch
+    from logistics_sim.verdict import verdict_lines
+
+    scenario = load_scenario(file)
+    try:
+        choice = experiment.choose_allocation(scenario, allocation)
+    except experiment.AllocationFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if choice.source == experiment.STAND_IN_LABEL:
+        typer.echo(f"note: {choice.source}", err=True)
+    try:
+        run = experiment.simulate(
+            scenario,
+            choice.allocation,
+            replications,
+            seed,
+            jobs,
+            dask,
+            out,
+            resume,
+            quiet=not experiment.progress_wanted(quiet),
+            target_half_width=target_half_width,
+            max_replications=max_replications,
+            allocation_source=choice.source,
+            optimisation=choice.optimisation,
+        )
+    except RunFolderMismatch as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    typer.echo(f"run folder: {run.folder}")
+    typer.echo(f"allocation: {choice.source}")
+    for line in verdict_lines(run.summary):
+        typer.echo(line)
+    _fail_lines({f"replication {r}": e for r, e in sorted(run.failed.items())})
+
+
+@app.command()
+@guarded
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Scenario file (the baseline variant).")],
+    set_: Annotated[
+        list[str],
+        typer.Option("--set", help="dotted.path=v1,v2,... (repeatable); nations[FRA].tour_days"),
+    ],
+    design: Annotated[
+        str, typer.Option("--design", help="'factorial' (all combinations) or 'oat'.")
+    ] = "factorial",
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Sweep folder (default results/<scenario>/sweep-<id>/)."),
+    ] = None,
+    resume: ResumeOpt = False,
+    quiet: QuietOpt = False,
+    allocation: AllocationOpt = None,
+) -> None:
+    """Run scenario variants with common random numbers; write sweep.csv (differences + CIs)."""
+    from logistics_sim import experiment
+    from logistics_sim.runfolder import RunFolderMismatch
+
+    if design not in ("factorial", "oat"):
+        typer.echo(f"error: --design {design!r}: expected factorial or oat", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        parameters = [experiment.parse_set(text) for text in set_]
+        fixed = None
+        if allocation is not None:
+            fixed = experiment.choose_allocation(load_scenario(file), allocation).allocation
+        result = experiment.sweep(
+            file,
+            parameters,
+            design,
+            replications,
+            seed,
+            jobs,
+            dask,
+            out,
+            resume,
+            quiet=not experiment.progress_wanted(quiet),
+            allocation=fixed,
+        )
+    except (experiment.SweepSpecError, experiment.AllocationFileError, RunFolderMismatch) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    table = result.table
+    criteria = {c.metric for c in load_scenario(file).criteria}
+    shown = table[table["metric"].isin(criteria)] if criteria else table
+    typer.echo(f"sweep table: {result.folder / 'sweep.csv'}")
+    for row in shown.itertuples(index=False):
+        typer.echo(
+            f"  variant {row.variant:3d} {row.varied:30.30} {row.verdict:10} {row.metric}: "
+            f"{row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}] "
+            f"diff {row.diff_vs_baseline:+.4g} [{row.diff_ci_low:+.4g}, {row.diff_ci_high:+.4g}]"
+        )
+    _fail_lines(
+        {
+            f"variant {i} replication {r}": e
+            for i, run in enumerate(result.runs)
+            for r, e in sorted(run.failed.items())
+        }
+    )

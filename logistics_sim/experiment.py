@@ -353,6 +353,10 @@ def progress_wanted(quiet: bool) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+class AllocationFileError(ValueError):
+    """An ``--allocation`` CSV that is missing or lacks the columns the model needs."""
+
+
 @dataclass(frozen=True)
 class AllocationChoice:
     """The allocation simulated, where it came from, and the optimiser's result if any."""
@@ -395,10 +399,14 @@ def stand_in_allocation(scenario: Scenario) -> pd.DataFrame:
 def choose_allocation(scenario: Scenario, allocation_csv: Path | None = None) -> AllocationChoice:
     """``--allocation FILE`` if given, else the optimiser, else the labelled stand-in."""
     if allocation_csv is not None:
+        if not Path(allocation_csv).is_file():
+            raise AllocationFileError(f"{allocation_csv}: allocation file not found")
         frame = pd.read_csv(allocation_csv, dtype={"nation": str, "capability": str})
         for col in ("nation", "capability", "units"):
             if col not in frame.columns:
-                raise ValueError(f"{allocation_csv}: allocation CSV lacks column {col!r}")
+                raise AllocationFileError(f"{allocation_csv}: allocation CSV lacks column {col!r}")
+        if not pd.api.types.is_integer_dtype(frame["units"]) or (frame["units"] < 0).any():
+            raise AllocationFileError(f"{allocation_csv}: units must be whole numbers >= 0")
         return AllocationChoice(frame, f"file: {allocation_csv}")
     try:
         optimise = importlib.import_module("optimisation").optimise
@@ -644,6 +652,10 @@ def load_run(folder: str | Path) -> RunResult:
 # ---------------------------------------------------------------------------------------------
 
 
+class SweepSpecError(ValueError):
+    """A ``--set`` or ``--design`` the sweep cannot apply (bad syntax, no such list item)."""
+
+
 @dataclass(frozen=True)
 class SweepParameter:
     """One ``--set path=v1,v2,...``: a dotted scenario path and its values."""
@@ -664,10 +676,10 @@ def parse_set(text: str) -> SweepParameter:
     """``rotation.dwell_ratio=2,3,4`` → SweepParameter('rotation.dwell_ratio', (2, 3, 4))."""
     path, sep, values = text.partition("=")
     if not sep or not path.strip() or not values.strip():
-        raise ValueError(f"--set {text!r}: expected path=value1,value2,...")
+        raise SweepSpecError(f"--set {text!r}: expected path=value1,value2,...")
     parts = [v.strip() for v in values.split(",")]
     if any(not v for v in parts):
-        raise ValueError(f"--set {text!r}: empty value")
+        raise SweepSpecError(f"--set {text!r}: empty value")
     return SweepParameter(path.strip(), tuple(parse_value(v) for v in parts))
 
 
@@ -707,19 +719,19 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> tuple[str | int,
                     None,
                 )
                 if idx is None:
-                    raise ValueError(
+                    raise SweepSpecError(
                         f"--set {path}: no item {key!r} in {'.'.join(map(str, resolved))}"
                     )
                 key = idx
             if not -len(node) <= key < len(node):
-                raise ValueError(f"--set {path}: index {key} out of range")
+                raise SweepSpecError(f"--set {path}: index {key} out of range")
         elif isinstance(node, dict):
             if isinstance(key, int):
-                raise ValueError(f"--set {path}: {'.'.join(map(str, resolved))} is not a list")
+                raise SweepSpecError(f"--set {path}: {'.'.join(map(str, resolved))} is not a list")
             if not last and not isinstance(node.get(key), dict | list):
                 node[key] = {}
         else:
-            raise ValueError(f"--set {path}: cannot descend into a {type(node).__name__}")
+            raise SweepSpecError(f"--set {path}: cannot descend into a {type(node).__name__}")
         resolved.append(key)
         if last:
             node[key] = value
@@ -731,7 +743,7 @@ def set_path(mapping: dict[str, Any], path: str, value: Any) -> tuple[str | int,
 def design(parameters: Sequence[SweepParameter], kind: str = "factorial") -> list[dict[str, Any]]:
     """Variants as {path: value}: baseline ({}) first, then full factorial or one-at-a-time."""
     if kind not in ("factorial", "oat"):
-        raise ValueError(f"unknown design {kind!r}: factorial or oat")
+        raise SweepSpecError(f"unknown design {kind!r}: factorial or oat")
     variants: list[dict[str, Any]] = [{}]
     if kind == "oat":
         for p in parameters:

@@ -122,3 +122,10 @@ def assess(
     """Judge every criterion against the summary metrics; the overall verdict and the entries."""
     entries = [judge(c, metrics.get(c.metric), confidence) for c in criteria]
     return overall(e["verdict"] for e in entries), entries
+
+
+def verdict_lines(summary: Mapping[str, Any]) -> list[str]:
+    """A run's verdict for a terminal: the overall verdict, then one line per criterion."""
+    lines = [f"verdict: {summary['verdict']} ({summary['replications']} replications)"]
+    lines += [f"  {c['verdict']:8} {c['explanation']}" for c in summary.get("criteria", [])]
+    return lines

@@ -1,0 +1,96 @@
+"""`logistics-sim sweep`: variants, sweep.csv, bad --set values located in the file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from logistics_sim import experiment
+from logistics_sim.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "scenarios" / "tiny.yaml"
+sys.path.insert(0, str(ROOT / "tests" / "unit"))
+from experiment_fixture import fake_replicate  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    monkeypatch.setattr(experiment, "default_replicate", lambda: fake_replicate)
+
+
+def test_factorial_sweep_writes_table(fake_model, tmp_path):
+    out = tmp_path / "sweep"
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(TINY),
+            "--set",
+            "rotation.dwell_ratio=2,3",
+            "--set",
+            "nations[FRA].tour_days=90,120",
+            "-n",
+            "2",
+            "-j",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "sweep.csv")
+    assert table["variant"].nunique() == 1 + 4
+    assert "variant   0 baseline" in result.stdout and "fill_rate" in result.stdout
+    assert sorted(p.name for p in out.glob("variant-*")) == [f"variant-{i:03d}" for i in range(5)]
+
+
+def test_oat_design(fake_model, tmp_path):
+    out = tmp_path / "sweep"
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(TINY),
+            "--set",
+            "rotation.dwell_ratio=2,3,4",
+            "--set",
+            "experiment.warmup_days=10",
+            "--design",
+            "oat",
+            "-n",
+            "2",
+            "-j",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "sweep.csv")["variant"].nunique() == 1 + 3 + 1
+
+
+def test_bad_value_reports_file_line_col(tmp_path):
+    result = runner.invoke(
+        app, ["sweep", str(TINY), "--set", "rotation.dwell_ratio=2,-1", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    line = result.stderr.strip().splitlines()[0]
+    assert line.startswith(f"{TINY}:") and "rotation.dwell_ratio" in line
+    assert "--set rotation.dwell_ratio=-1" in line
+
+
+def test_bad_set_syntax_and_design(tmp_path):
+    result = runner.invoke(app, ["sweep", str(TINY), "--set", "rotation.dwell_ratio"])
+    assert result.exit_code == 2 and "path=value" in result.stderr
+    result = runner.invoke(app, ["sweep", str(TINY), "--set", "nations[DEU].tour_days=1"])
+    assert result.exit_code == 2 and "no item 'DEU'" in result.stderr
+    result = runner.invoke(app, ["sweep", str(TINY), "--set", "a=1", "--design", "latin"])
+    assert result.exit_code == 2
