@@ -72,7 +72,9 @@ def _read_text(file: Path) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _Guard((), f"not UTF-8 text (byte {exc.start})") from None
+        raise _Guard(
+            (), f"not UTF-8 text (invalid byte at offset {exc.start}); save the file as UTF-8"
+        ) from None
     if not text.strip():
         raise _Guard((), "empty file: a scenario is a mapping of settings")
     return text
@@ -281,6 +283,8 @@ def read_mapping(file: Path) -> tuple[dict[str, Any], Positions]:
     name = str(file)
     try:
         tree = _parse(_read_text(file))
+        if tree is None:
+            raise _Guard((), "empty file: a scenario is a mapping of settings")
         if not isinstance(tree, CommentedMap):
             kind = "a list" if isinstance(tree, CommentedSeq) else "a single value"
             raise _Guard((), f"a scenario is a mapping of settings, but the file holds {kind}")
