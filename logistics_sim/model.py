@@ -1,0 +1,149 @@
+"""Assemble one replication's model and run it: seeds, subsystems, the daily tick, the frame.
+
+``run_replication(scenario, allocation, base_seed, replication)`` is the engine's entry point:
+it reads no file and prints nothing; everything random comes from
+``SeedSequence(base_seed, spawn_key=(replication,))`` split into one generator per subsystem, so
+the same seed gives a byte-identical frame whatever the executor or the order of replications.
+
+The daily tick fires at t = d + 1 for d = 0..horizon-1 *after* every other event at that time
+(a lower scheduling priority), so each subsystem's ``record_day(d)`` sees the state at the end
+of day d, including anything that happened exactly at t = d + 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import simpy
+from simpy.events import Event, EventPriority
+
+from logistics_sim.force import ForceState, allocation_units, build_slots
+from logistics_sim.network import LocNetwork
+from logistics_sim.recording import Recorder
+from logistics_sim.rotation import RotationEngine, pool_sizes
+from logistics_sim.scenario import Scenario
+
+#: Subsystem generators, in spawn order (docs/engine_contract.md). A switched-off subsystem still
+#: takes its slot, so switching one off never changes another's stream.
+SUBSYSTEMS: tuple[str, ...] = (
+    "network",
+    "rotation",
+    "demand",
+    "transport",
+    "disruption",
+    "reinforcement",
+)
+
+#: Scheduling priority of the end-of-day tick: after URGENT (0) and NORMAL (1) events.
+END_OF_DAY = EventPriority(2)
+
+
+class Subsystem(Protocol):
+    """Anything the daily tick records; an optional ``finish()`` adds whole-run values."""
+
+    def record_day(self, day: int) -> None: ...
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the kernel events it processes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events_processed = 0
+
+    def step(self) -> None:
+        """Process the next event and count it."""
+        self.events_processed += 1
+        super().step()
+
+
+class EndOfDay(Event):
+    """A timeout processed after all ordinary events scheduled for the same time."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._ok = True
+        env.schedule(self, END_OF_DAY, delay)
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    """One replication: its number, its tidy daily frame, and the kernel events processed."""
+
+    replication: int
+    daily: pd.DataFrame
+    events: int
+
+
+@dataclass
+class Model:
+    """The assembled subsystems of one replication and the daily tick that records them."""
+
+    env: simpy.Environment
+    scenario: Scenario
+    recorder: Recorder
+    network: LocNetwork
+    force: ForceState
+    rotation: RotationEngine
+    subsystems: list[Subsystem] = field(default_factory=list)
+    tick: simpy.Process | None = None
+
+    def _tick(self) -> Generator[Event, Any, None]:
+        for day in range(self.scenario.horizon_days):
+            yield EndOfDay(self.env, 1.0)
+            for subsystem in self.subsystems:
+                subsystem.record_day(day)
+
+    def finish(self) -> None:
+        """Let each subsystem append its whole-run values."""
+        for subsystem in self.subsystems:
+            finish = getattr(subsystem, "finish", None)
+            if finish is not None:
+                finish()
+
+
+def subsystem_rngs(base_seed: int, replication: int) -> dict[str, np.random.Generator]:
+    """One independent generator per subsystem, from the replication's seed sequence."""
+    children = np.random.SeedSequence(base_seed, spawn_key=(replication,)).spawn(len(SUBSYSTEMS))
+    return {
+        name: np.random.default_rng(child) for name, child in zip(SUBSYSTEMS, children, strict=True)
+    }
+
+
+def build_model(
+    env: simpy.Environment,
+    scenario: Scenario,
+    allocation: pd.DataFrame,
+    rngs: dict[str, np.random.Generator],
+    recorder: Recorder,
+) -> Model:
+    """Build network, force and rotation (and further subsystems) and start the daily tick."""
+    network = LocNetwork(env, scenario, rngs["network"], recorder)
+    slots_by_group = allocation_units(allocation)
+    slots = build_slots(scenario, slots_by_group)
+    pools = pool_sizes(scenario, network, slots, allocation)
+    force = ForceState.build(scenario, slots_by_group, pools)
+    rotation = RotationEngine(env, scenario, force, network, recorder)
+    model = Model(env, scenario, recorder, network, force, rotation, [network, rotation])
+    model.tick = env.process(model._tick())
+    return model
+
+
+def run_replication(
+    scenario: Scenario, allocation: pd.DataFrame, base_seed: int, replication: int
+) -> ReplicationResult:
+    """Simulate one replication over the scenario's horizon and return its daily frame."""
+    env = CountingEnvironment()
+    recorder = Recorder(scenario.horizon_days)
+    model = build_model(env, scenario, allocation, subsystem_rngs(base_seed, replication), recorder)
+    assert model.tick is not None
+    env.run(until=model.tick)
+    model.finish()
+    recorder.add_run("kernel_events", float(env.events_processed))
+    return ReplicationResult(replication, recorder.frame(replication), env.events_processed)

@@ -1,0 +1,365 @@
+"""Unit rotation as SimPy processes: deploy, relieve in place, tour, return, dwell, ready again.
+
+Each slot runs one process. A relief is drawn from its nation's ready units of the slot's
+capability (a FIFO ``simpy.Store``) and departs ``O + planned move days`` before the incumbent's
+tour ends, so that it arrives ``O`` (overlap_days) early; both units count as deployed during
+the relief in place. A unit's move is its personnel (``rotation.personnel_mode``, through the
+air hub) and, unless ``fall_in_on_equipment``, its equipment (``rotation.equipment_mode``,
+through the gauge-change transshipment) in parallel; the unit arrives when both have. A
+movement diverted by a full air hub (MOG) tries again from home after ``DIVERSION_RETRY_DAYS``.
+
+The relieved unit moves home, dwells ``dwell_ratio x tour_days`` (nominal tour), and rejoins the
+ready units. When no relief is there at the tour's end, the incumbent, under
+``extend_then_gap``, stays until the relief has had its overlap or ``max_extension_days`` have
+passed, whichever is first; then it leaves and the slot is gapped until the relief arrives.
+Under ``gap`` it leaves on time. A relief's tour starts when it arrives.
+
+Start states. ``from_home``: every slot is empty; first units depart evenly spread over
+``readiness_spread_days`` (slot order interleaves nations and types) and compete for the same
+nodes. ``deployed``: each nation's slots of a type start filled, with tour ends evenly staggered
+``(T - O) / S`` apart (S slots; the first relief departs at t = 0), which is the steady state the
+staggered pool ``ceil(S x C / (T - O))`` is sized for.
+
+Pool per (nation, capability): the allocation's ``pool_units`` column if present, else
+``rotation_math.pool_units_staggered(S, C / (T - O))`` with the transit time tau taken as the
+longest planned move of the unit (personnel or equipment, whichever is slower) from the nation's
+home node to any of its slots' forward depots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from logistics_sim import rotation_math
+from logistics_sim.force import ForceState, GroupKey, Slot, Unit, UnitState
+from logistics_sim.network import LocNetwork, Route
+from logistics_sim.recording import Recorder
+from logistics_sim.scenario import InitialState, Mode, NoReliefPolicy, Scenario, rotation_of
+
+#: Days before a movement diverted by a full air hub tries again from its origin (assumption:
+#: the aircraft returns and is re-slotted the next day).
+DIVERSION_RETRY_DAYS = 1.0
+
+
+@dataclass(frozen=True)
+class Legs:
+    """The routes of one unit move: personnel, and equipment unless it falls in on equipment."""
+
+    personnel: Route
+    equipment: Route | None
+    personnel_modes: frozenset[Mode]
+    equipment_modes: frozenset[Mode]
+
+    @property
+    def planned_days(self) -> float:
+        """Planned days until the unit has arrived (the slower of its legs)."""
+        if self.equipment is None:
+            return self.personnel.planned_days
+        return max(self.personnel.planned_days, self.equipment.planned_days)
+
+
+@dataclass(frozen=True)
+class TourRules:
+    """Tour, dwell and overlap of one nation (days, ratio, days)."""
+
+    tour_days: float
+    dwell_ratio: float
+    overlap_days: float
+
+
+def _mode_route(
+    network: LocNetwork, origin: str, destination: str, mode: Mode
+) -> tuple[Route | None, frozenset[Mode]]:
+    """Route by ``mode`` alone where the network allows, else by ``mode`` with road legs."""
+    for modes in (frozenset({mode}), frozenset({mode, Mode.road})):
+        route = network.route(origin, destination, modes)
+        if route is not None:
+            return route, modes
+    return None, frozenset({mode, Mode.road})
+
+
+def unit_legs(
+    scenario: Scenario, network: LocNetwork, capability: str, origin: str, destination: str
+) -> Legs | None:
+    """The legs of a unit's move from ``origin`` to ``destination``; None when unroutable."""
+    rot = scenario.rotation
+    personnel, p_modes = _mode_route(network, origin, destination, rot.personnel_mode)
+    if personnel is None:
+        return None
+    equipment: Route | None = None
+    e_modes = frozenset({rot.equipment_mode})
+    moves_equipment = scenario.capability(capability).equipment_t_per_unit > 0
+    if moves_equipment and not rot.fall_in_on_equipment:
+        equipment, e_modes = _mode_route(network, origin, destination, rot.equipment_mode)
+        if equipment is None:
+            return None
+    return Legs(personnel, equipment, p_modes, e_modes)
+
+
+def pool_sizes(
+    scenario: Scenario,
+    network: LocNetwork,
+    slots: list[Slot],
+    allocation: pd.DataFrame,
+) -> dict[GroupKey, int]:
+    """Units in each (nation, capability) pool: allocation ``pool_units`` or the staggered pool."""
+    given: dict[GroupKey, int] = {}
+    if "pool_units" in allocation.columns:
+        for nation, cap, pool in zip(
+            allocation["nation"], allocation["capability"], allocation["pool_units"], strict=True
+        ):
+            key = (str(nation), str(cap))
+            given[key] = given.get(key, 0) + int(pool)
+    slots_by_group: dict[GroupKey, list[Slot]] = {}
+    for slot in slots:
+        slots_by_group.setdefault((slot.nation, slot.capability), []).append(slot)
+    pools: dict[GroupKey, int] = {}
+    for key, group in sorted(slots_by_group.items()):
+        if key in given:
+            pools[key] = given[key]
+            continue
+        nation = scenario.nation(key[0])
+        tour, dwell, overlap = rotation_of(scenario, nation)
+        tau = 0.0
+        if nation.home_node is not None:
+            for slot in group:
+                legs = unit_legs(scenario, network, key[1], nation.home_node, slot.depot)
+                if legs is not None:
+                    tau = max(tau, legs.planned_days)
+        multiplier = rotation_math.pool_multiplier(tour, dwell, overlap, tau)
+        pools[key] = rotation_math.pool_units_staggered(len(group), multiplier)
+    return pools
+
+
+def _unit(process: simpy.Process) -> Unit:
+    """The unit a finished relief process returned."""
+    unit = process.value
+    assert isinstance(unit, Unit)
+    return unit
+
+
+class RotationEngine:
+    """Runs every slot's rotation and records force metrics each day."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        force: ForceState,
+        network: LocNetwork,
+        recorder: Recorder,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.force = force
+        self.network = network
+        self.recorder = recorder
+        rot = scenario.rotation
+        self.policy = rot.no_relief_policy
+        self.max_extension_days = rot.max_extension_days
+        self.in_transit_policy = scenario.disruptions.in_transit_policy
+        self.rules: dict[str, TourRules] = {}
+        self.ready: dict[GroupKey, simpy.Store] = {}
+        self.extended: dict[GroupKey, int] = {key: 0 for key in force.pools}
+        self.diverted_movements = 0
+        self.closure_days = math.nan
+        self.unroutable_slots = 0
+        self._legs: dict[tuple[str, str, str], Legs | None] = {}
+        for key, units in force.pools.items():
+            store = simpy.Store(env)
+            store.items.extend(units)
+            self.ready[key] = store
+        for nation in {key[0] for key in force.pools}:
+            self.rules[nation] = TourRules(*rotation_of(scenario, scenario.nation(nation)))
+        self._start()
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def legs(self, slot: Slot, outbound: bool) -> Legs | None:
+        """Cached legs home -> depot (outbound) or depot -> home for the slot's unit type."""
+        home = self.scenario.nation(slot.nation).home_node
+        if home is None:
+            return None
+        origin, destination = (home, slot.depot) if outbound else (slot.depot, home)
+        key = (slot.capability, origin, destination)
+        if key not in self._legs:
+            self._legs[key] = unit_legs(
+                self.scenario, self.network, slot.capability, origin, destination
+            )
+        return self._legs[key]
+
+    def _start(self) -> None:
+        """Place initial incumbents or schedule the build-up, then start one process per slot."""
+        force = self.force
+        deployed_start = self.scenario.force.initial_state is InitialState.deployed
+        routable = [s for s in force.slots if self.legs(s, True) and self.legs(s, False)]
+        self.unroutable_slots = len(force.slots) - len(routable)
+        starts: dict[int, tuple[Unit | None, float]] = {}
+        phased: list[Slot] = []
+        for key in force.pools:
+            group = [s for s in routable if (s.nation, s.capability) == key]
+            rules = self.rules[key[0]]
+            spacing = (rules.tour_days - rules.overlap_days) / max(len(group), 1)
+            store = self.ready[key]
+            for k, slot in enumerate(group):
+                if deployed_start and store.items:
+                    unit: Unit = store.items.pop(0)
+                    force.depart(unit)
+                    force.arrive(unit, slot, 0.0)
+                    legs = self.legs(slot, True)
+                    assert legs is not None
+                    tour_end = rules.overlap_days + legs.planned_days + k * spacing
+                    starts[id(slot)] = (unit, tour_end)
+                else:
+                    phased.append(slot)
+        phased.sort(key=lambda s: (s.index, s.nation, s.capability, s.sector))
+        spread = self.scenario.rotation.readiness_spread_days
+        for i, slot in enumerate(phased):
+            starts[id(slot)] = (None, spread * i / len(phased))
+        self._check_closure()
+        for slot in routable:
+            incumbent, when = starts[id(slot)]
+            self.env.process(self._slot(slot, incumbent, when))
+
+    # -- processes -----------------------------------------------------------------------------
+
+    def _slot(
+        self, slot: Slot, incumbent: Unit | None, when: float
+    ) -> Generator[simpy.Event, Any, None]:
+        """One slot for the whole run: first fill (if empty), then relief after relief."""
+        env = self.env
+        rules = self.rules[slot.nation]
+        legs = self.legs(slot, True)
+        assert legs is not None
+        if incumbent is None:
+            if when > env.now:
+                yield env.timeout(when - env.now)
+            incumbent = yield from self._relieve(slot)
+            tour_end = incumbent.arrived_at + rules.tour_days
+        else:
+            tour_end = when
+        current: Unit = incumbent
+        key = (slot.nation, slot.capability)
+        while True:
+            depart = tour_end - rules.overlap_days - legs.planned_days
+            if depart > env.now:
+                yield env.timeout(depart - env.now)
+            relief = env.process(self._relieve(slot))
+            if tour_end > env.now:
+                yield env.timeout(tour_end - env.now)
+            if self.policy is NoReliefPolicy.extend_then_gap:
+                deadline = tour_end + self.max_extension_days
+                if not relief.triggered and deadline > env.now:
+                    self._set_extended(slot, key, True)
+                    yield relief | env.timeout(deadline - env.now)
+                leave_at = env.now
+                if relief.triggered:
+                    arrived_at = _unit(relief).arrived_at
+                    leave_at = min(max(tour_end, arrived_at + rules.overlap_days), deadline)
+                if leave_at > env.now:
+                    self._set_extended(slot, key, True)
+                    yield env.timeout(leave_at - env.now)
+                self._set_extended(slot, key, False)
+            self.force.leave(current)
+            env.process(self._return_home(slot, current))
+            if not relief.triggered:
+                yield relief
+            current = _unit(relief)
+            tour_end = current.arrived_at + rules.tour_days
+
+    def _set_extended(self, slot: Slot, key: GroupKey, extended: bool) -> None:
+        if slot.extended != extended:
+            slot.extended = extended
+            self.extended[key] += 1 if extended else -1
+
+    def _relieve(self, slot: Slot) -> Generator[simpy.Event, Any, Unit]:
+        """Take the next ready unit of the slot's type, move it out, and put it in the slot."""
+        unit: Unit = yield self.ready[(slot.nation, slot.capability)].get()
+        self.force.depart(unit)
+        legs = self.legs(slot, True)
+        assert legs is not None
+        yield from self._move_unit(legs)
+        self.force.arrive(unit, slot, self.env.now)
+        self._check_closure()
+        return unit
+
+    def _return_home(self, slot: Slot, unit: Unit) -> Generator[simpy.Event, Any, None]:
+        """Move a relieved unit home, dwell, and make it ready again."""
+        legs = self.legs(slot, False)
+        assert legs is not None
+        yield from self._move_unit(legs)
+        self.force.reach_home(unit)
+        rules = self.rules[unit.nation]
+        yield self.env.timeout(rules.dwell_ratio * rules.tour_days)
+        yield self.ready[(unit.nation, unit.capability)].put(unit)
+
+    def _move_unit(self, legs: Legs) -> Generator[simpy.Event, Any, None]:
+        """Move personnel and (unless falling in on equipment) equipment; done when both are."""
+        if legs.equipment is None:
+            yield from self._move_leg(legs.personnel, legs.personnel_modes)
+            return
+        personnel = self.env.process(self._move_leg(legs.personnel, legs.personnel_modes))
+        equipment = self.env.process(self._move_leg(legs.equipment, legs.equipment_modes))
+        yield personnel & equipment
+
+    def _move_leg(self, route: Route, modes: Collection[Mode]) -> Generator[simpy.Event, Any, None]:
+        """One movement over the network, retried from its origin while diverted."""
+        while True:
+            outcome = yield from self.network.move(
+                route, in_transit_policy=self.in_transit_policy, modes=modes
+            )
+            if outcome.arrived:
+                return
+            self.diverted_movements += 1
+            yield self.env.timeout(DIVERSION_RETRY_DAYS)
+
+    def _check_closure(self) -> None:
+        """Note the first time the deployed strength reaches the force's target."""
+        if math.isnan(self.closure_days) and (
+            self.force.total_deployed_pax >= self.scenario.force.target_deployed_pax
+        ):
+            self.closure_days = float(self.env.now)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record_day(self, day: int) -> None:
+        """Append the day's force metrics (state at the end of the day)."""
+        add = self.recorder.add
+        force = self.force
+        for (nation, sector, cap), pax in force.deployed_pax.items():
+            add(day, "deployed_pax", float(pax), nation=nation, sector=sector, capability=cap)
+        gapped: dict[tuple[str, str, str], int] = dict.fromkeys(force.deployed_pax, 0)
+        for slot in force.slots:
+            if slot.occupants == 0:
+                gapped[(slot.nation, slot.sector, slot.capability)] += 1
+        for (nation, sector, cap), n in gapped.items():
+            add(day, "gapped_slots", float(n), nation=nation, sector=sector, capability=cap)
+        for (nation, cap), counts in force.units_in_state.items():
+            pax = force.scenario.capability(cap).personnel_per_unit_pax
+            at_home = counts[UnitState.at_home]
+            moving = counts[UnitState.in_transit]
+            deployed = counts[UnitState.deployed]
+            add(day, "in_transit_pax", float(moving * pax), nation=nation, capability=cap)
+            add(day, "at_home_pax", float(at_home * pax), nation=nation, capability=cap)
+            add(day, "units_deployed", float(deployed), nation=nation, capability=cap)
+            add(day, "units_in_transit", float(moving), nation=nation, capability=cap)
+            add(day, "units_at_home", float(at_home), nation=nation, capability=cap)
+            add(
+                day,
+                "extended_units",
+                float(self.extended[(nation, cap)]),
+                nation=nation,
+                capability=cap,
+            )
+
+    def finish(self) -> None:
+        """Append whole-run values: closure of the initial deployment and movement counts."""
+        self.recorder.add_run("initial_deployment_closure_days", self.closure_days)
+        self.recorder.add_run("diverted_movements", float(self.diverted_movements))
+        self.recorder.add_run("unroutable_slots", float(self.unroutable_slots))
