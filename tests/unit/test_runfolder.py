@@ -84,3 +84,48 @@ def test_scenario_identity_and_run_id():
     other = scenario.model_copy(update={"horizon_days": 121})
     assert rf.scenario_sha256(other) != sha
     assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7"
+
+
+def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
+    """The README's pandas and DuckDB examples, with a killed writer's temp file lying about."""
+    import sys
+
+    duckdb = pytest.importorskip("duckdb")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from experiment_fixture import fake_replicate
+
+    from logistics_sim.experiment import simulate, stand_in_allocation
+
+    scenario = load_scenario(TINY)
+    monkeypatch.chdir(tmp_path)
+    run = simulate(
+        scenario,
+        stand_in_allocation(scenario),
+        replications=3,
+        seed=2,
+        jobs=1,
+        replicate=fake_replicate,
+    )
+    assert run.folder == rf.default_folder(scenario, 2)
+    (run.folder / "replications" / ".rep-00009.parquet.abc.tmp").write_bytes(b"PAR1 half")
+
+    daily = pd.read_parquet(f"results/tiny/{run.folder.name}/replications/")
+    assert sorted(daily["replication"].unique()) == [0, 1, 2]
+    assert len(daily) == len(run.daily)
+
+    rows = duckdb.sql("""
+        SELECT filename.split('/')[-3] AS run, day, avg(total) AS deployed_pax
+        FROM (SELECT filename, replication, day, sum(value) AS total
+              FROM read_parquet('results/tiny/*/replications/*.parquet', filename = true)
+              WHERE metric = 'deployed_pax' GROUP BY ALL)
+        GROUP BY ALL ORDER BY run, day;
+    """).fetchall()
+    assert len(rows) == scenario.horizon_days and {r[0] for r in rows} == {run.folder.name}
+    expected = (
+        run.daily[run.daily["metric"] == "deployed_pax"]
+        .groupby(["replication", "day"])["value"]
+        .sum()
+        .groupby("day")
+        .mean()
+    )
+    assert [r[2] for r in rows] == pytest.approx(expected.to_list(), rel=1e-12)

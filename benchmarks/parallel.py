@@ -1,0 +1,79 @@
+"""Parallel efficiency of the experiment executors at 2 workers: processes and Dask LocalCluster.
+
+efficiency = T_sequential / (2 × T_parallel), wall time of the same replications written to a
+run folder, start-up of the pool or cluster included (that is what an analyst waits for).
+The workload is the engine's ``run_replication`` on the baseline scenario when both exist,
+else on scenarios/tiny.yaml; the replication count is chosen so the sequential run takes about
+``TARGET_SEQUENTIAL_S`` seconds. Called by ``benchmarks/run.py``; runnable alone:
+``python -m benchmarks.parallel``.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from logistics_sim.scenario import Scenario
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SCENARIOS = (
+    ROOT / "scenarios" / "ukraine_reassurance_150k.yaml",
+    ROOT / "scenarios" / "tiny.yaml",
+)
+TARGET_SEQUENTIAL_S = 20.0
+WORKERS = 2
+
+
+def _timed_run(
+    scenario: Scenario, allocation: pd.DataFrame, replications: int, folder: Path, **executor: Any
+) -> float:
+    """Wall seconds of one ``simulate`` call into ``folder``."""
+    from logistics_sim.experiment import simulate
+
+    start = time.perf_counter()
+    simulate(scenario, allocation, replications, 1, out=folder, quiet=True, **executor)
+    return time.perf_counter() - start
+
+
+def run_benchmarks() -> dict[str, float]:
+    """Parallel efficiency at 2 workers for local processes and for Dask (plus the raw times)."""
+    from logistics_sim import load_scenario
+    from logistics_sim.experiment import choose_allocation, default_replicate
+
+    default_replicate()  # ImportError here: no engine yet, nothing to measure
+    file = next(f for f in SCENARIOS if f.exists())
+    scenario = load_scenario(file)
+    allocation = choose_allocation(scenario).allocation
+    with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
+        root = Path(tmp)
+        one = _timed_run(scenario, allocation, 1, root / "calibrate", jobs=1)
+        reps = max(4, 2 * math.ceil(TARGET_SEQUENTIAL_S / max(one, 1e-3) / 2))
+        sequential = _timed_run(scenario, allocation, reps, root / "seq", jobs=1)
+        processes = _timed_run(scenario, allocation, reps, root / "proc", jobs=WORKERS)
+        dask = _timed_run(scenario, allocation, reps, root / "dask", jobs=WORKERS, dask="local")
+        same = all(
+            (root / "seq" / "summary.json").read_bytes() == (root / d / "summary.json").read_bytes()
+            for d in ("proc", "dask")
+        )
+    return {
+        "parallel_efficiency_2": sequential / (WORKERS * processes),
+        "dask_efficiency_2": sequential / (WORKERS * dask),
+        "parallel_replications": float(reps),
+        "parallel_replication_s": sequential / reps,
+        "parallel_sequential_s": sequential,
+        "parallel_processes_2_s": processes,
+        "parallel_dask_2_s": dask,
+        "parallel_results_identical": float(same),
+    }
+
+
+if __name__ == "__main__":
+    for key, value in run_benchmarks().items():
+        print(f"{key:32} {value:12.4g}")
