@@ -59,7 +59,11 @@ def _table(
         return read_table(file, key)
     except FileNotFoundError:
         problems.append((("data", name), f"table not found: {file}"))
-    except (KeyError, csv.Error, UnicodeDecodeError) as exc:
+    except KeyError:
+        problems.append((("data", name), f"table {file} has no '{key}' column"))
+    except IsADirectoryError:
+        problems.append((("data", name), f"table {file} is a directory, not a CSV file"))
+    except (OSError, csv.Error, UnicodeDecodeError) as exc:
         problems.append((("data", name), f"table {file} unreadable: {exc}"))
     return None
 

@@ -190,3 +190,21 @@ def test_sources_document_default_and_named(tmp_path: Path) -> None:
     assert problems == [
         (("data", "sources"), f"sources document not found: {tmp_path / 'gone.md'}")
     ]
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "message"),
+    [
+        ("nations", "", "is a directory, not a CSV file"),
+        ("nations", "data", "is a directory, not a CSV file"),
+        ("nations", "data/planning_factors.csv", "has no 'iso3' column"),
+        ("planning_factors", "data/nations.csv", "has no 'factor_id' column"),
+    ],
+)
+def test_unusable_table_is_a_problem(
+    tiny_mapping: dict[str, Any], table: str, name: str, message: str
+) -> None:
+    tiny_mapping["data"][table] = name
+    _, problems = resolve_tables(tiny_mapping, DATA.parent)
+    assert problems[0][0] == ("data", table)
+    assert problems[0][1].endswith(message)
