@@ -99,3 +99,16 @@ def test_failed_replication_reported_by_number(monkeypatch, tmp_path):
     assert result.exit_code == 1
     assert "replication 3 failed: RuntimeError: boom in replication 3" in result.stderr
     assert json.loads((out / "summary.json").read_text())["replications"] == 4
+
+
+def test_simulate_runs_the_engine(tmp_path):
+    """No stand-in: the engine's run_replication on tiny.yaml, end to end through the CLI."""
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["simulate", str(TINY), "-n", "2", "-j", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"]["deployed_strength_mean_pax"]["mean"] > 0
+    assert sorted(p.name for p in (out / "replications").iterdir()) == [
+        "rep-00000.parquet",
+        "rep-00001.parquet",
+    ]

@@ -121,11 +121,55 @@ def test_sequential_equals_two_processes(tiny, allocation, tmp_path):
 
 
 @pytest.mark.slow
-def test_sequential_equals_dask_local_cluster(tiny, allocation, tmp_path):
-    seq = run(tiny, allocation, tmp_path / "seq", n=4)
-    dsk = run(tiny, allocation, tmp_path / "dask", n=4, jobs=2, dask="local")
-    assert folder_bytes(seq.folder) == folder_bytes(dsk.folder)
-    assert json.loads((dsk.folder / "manifest.json").read_text())["executor"] == "dask-local:2"
+def test_real_model_sequential_equals_processes_and_dask(tiny, allocation, tmp_path):
+    """The engine on tiny.yaml: sequential = 2 processes = Dask (LocalCluster, and a remote
+    scheduler address, where the client writes the files), byte for byte."""
+    from distributed import LocalCluster
+
+    real = dict(replicate=None, seed=3)
+    seq = simulate(tiny, allocation, 4, out=tmp_path / "seq", jobs=1, **real)
+    par = simulate(tiny, allocation, 4, out=tmp_path / "par", jobs=2, **real)
+    local = simulate(tiny, allocation, 4, out=tmp_path / "local", jobs=2, dask="local", **real)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = simulate(
+            tiny,
+            allocation,
+            4,
+            out=tmp_path / "remote",
+            jobs=2,
+            dask=cluster.scheduler_address,
+            **real,
+        )
+    expected = folder_bytes(seq.folder)
+    assert len(expected) == 4 + 2
+    for other in (par, local, remote):
+        assert folder_bytes(other.folder) == expected, other.folder.name
+    pd.testing.assert_frame_equal(seq.daily, remote.daily)
+    executors = [
+        json.loads((r.folder / "manifest.json").read_text())["executor"]
+        for r in (seq, par, local, remote)
+    ]
+    assert executors[:3] == ["sequential", "processes:2", "dask-local:2"]
+    assert executors[3].startswith("dask:tcp://")
+
+
+def test_real_model_replication_seven_alone_equals_seven_in_ten(tiny, allocation, tmp_path):
+    from logistics_sim.model import run_replication
+
+    ten = simulate(tiny, allocation, 10, 3, jobs=1, out=tmp_path / "ten")
+    alone = run_and_store(run_replication, tiny, allocation, 3, 7, str(tmp_path / "alone"))
+    assert alone.ok, alone.error
+    assert (
+        rf.replication_path(tmp_path / "alone", 7).read_bytes()
+        == rf.replication_path(ten.folder, 7).read_bytes()
+    )
+    first = simulate(tiny, allocation, 2, 3, jobs=1, out=tmp_path / "two")
+    assert (
+        rf.replication_path(first.folder, 1).read_bytes()
+        == rf.replication_path(ten.folder, 1).read_bytes()
+    )
 
 
 def test_failing_replication_is_reported_and_others_finish(tiny, allocation, tmp_path):
