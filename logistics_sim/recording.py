@@ -9,7 +9,8 @@ seed give byte-identical frames.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,22 +35,43 @@ SORT_KEYS: list[str] = ["metric", *DIMENSIONS, "day"]
 RUN_DAY = -1
 
 
+Key = tuple[
+    str, str, str, str, str, str
+]  # (metric, nation, sector, capability, supply_class, node)
+
+
 class Recorder:
-    """Collects (day, metric, dimensions, value) rows for one replication."""
+    """Collects (day, metric, dimensions, value) rows for one replication.
+
+    Two ways in: :meth:`add` for single rows, and :meth:`block` + :meth:`add_block` for a metric
+    recorded every day over a fixed list of dimension rows (deployed strength by nation, sector
+    and capability, for example), which stores one list of values per day instead of one row
+    object per value.
+    """
 
     def __init__(self, horizon_days: int) -> None:
         self.horizon_days = horizon_days
-        self._day: list[int] = []
-        self._metric: list[str] = []
-        self._nation: list[str] = []
-        self._sector: list[str] = []
-        self._capability: list[str] = []
-        self._supply_class: list[str] = []
-        self._node: list[str] = []
-        self._value: list[float] = []
+        self._key_ids: dict[Key, int] = {}
+        self._keys: list[Key] = []
+        self._row_key: list[int] = []
+        self._row_day: list[int] = []
+        self._row_value: list[float] = []
+        self._block_keys: list[list[int]] = []
+        self._block_days: list[list[int]] = []
+        self._block_values: list[list[Sequence[float]]] = []
 
     def __len__(self) -> int:
-        return len(self._value)
+        blocks = sum(
+            len(k) * len(d) for k, d in zip(self._block_keys, self._block_days, strict=True)
+        )
+        return len(self._row_value) + blocks
+
+    def _key_id(self, key: Key) -> int:
+        kid = self._key_ids.get(key)
+        if kid is None:
+            kid = self._key_ids[key] = len(self._keys)
+            self._keys.append(key)
+        return kid
 
     def add(
         self,
@@ -64,14 +86,9 @@ class Recorder:
         node: str = "",
     ) -> None:
         """Append one row: ``metric`` on ``day`` (0..horizon-1, or -1 for the whole run)."""
-        self._day.append(day)
-        self._metric.append(metric)
-        self._nation.append(nation)
-        self._sector.append(sector)
-        self._capability.append(capability)
-        self._supply_class.append(supply_class)
-        self._node.append(node)
-        self._value.append(value)
+        self._row_key.append(self._key_id((metric, nation, sector, capability, supply_class, node)))
+        self._row_day.append(day)
+        self._row_value.append(value)
 
     def add_run(self, metric: str, value: float, **dims: str) -> None:
         """Append a whole-run value (day = -1), e.g. a closure time or a total."""
@@ -80,22 +97,68 @@ class Recorder:
             raise TypeError(f"unknown dimension(s) {sorted(unknown)}; allowed: {DIMENSIONS}")
         self.add(RUN_DAY, metric, value, **dims)
 
+    def block(self, metric: str, dims: Sequence[Mapping[str, str]]) -> int:
+        """Register a daily ``metric`` over fixed dimension rows; returns the block's id."""
+        keys = []
+        for row in dims:
+            unknown = set(row) - set(DIMENSIONS)
+            if unknown:
+                raise TypeError(f"unknown dimension(s) {sorted(unknown)}; allowed: {DIMENSIONS}")
+            key: Key = (
+                metric,
+                row.get("nation", ""),
+                row.get("sector", ""),
+                row.get("capability", ""),
+                row.get("supply_class", ""),
+                row.get("node", ""),
+            )
+            keys.append(self._key_id(key))
+        self._block_keys.append(keys)
+        self._block_days.append([])
+        self._block_values.append([])
+        return len(self._block_keys) - 1
+
+    def add_block(self, day: int, block_id: int, values: Sequence[float]) -> None:
+        """Append one day of a block: ``values`` in the order of the block's dimension rows."""
+        if len(values) != len(self._block_keys[block_id]):
+            raise ValueError(
+                f"block {block_id} has {len(self._block_keys[block_id])} rows, got {len(values)}"
+            )
+        self._block_days[block_id].append(day)
+        self._block_values[block_id].append(values)
+
     def frame(self, replication: int) -> pd.DataFrame:
         """The tidy long frame of this run, columns/dtypes/sort as in docs/engine_contract.md."""
-        n = len(self._value)
-        data = {
-            "replication": np.full(n, replication, dtype=np.int32),
-            "day": np.asarray(self._day, dtype=np.int32),
-            "metric": pd.array(self._metric, dtype="string"),
-            "nation": pd.array(self._nation, dtype="string"),
-            "sector": pd.array(self._sector, dtype="string"),
-            "capability": pd.array(self._capability, dtype="string"),
-            "supply_class": pd.array(self._supply_class, dtype="string"),
-            "node": pd.array(self._node, dtype="string"),
-            "value": np.asarray(
-                [math.nan if v is None else v for v in self._value], dtype=np.float64
-            ),
+        key_parts = [np.asarray(self._row_key, dtype=np.int64)]
+        day_parts = [np.asarray(self._row_day, dtype=np.int64)]
+        value_parts = [np.asarray(self._row_value, dtype=np.float64)]
+        for keys, days, values in zip(
+            self._block_keys, self._block_days, self._block_values, strict=True
+        ):
+            if not days or not keys:
+                continue
+            key_parts.append(np.tile(np.asarray(keys, dtype=np.int64), len(days)))
+            day_parts.append(np.repeat(np.asarray(days, dtype=np.int64), len(keys)))
+            value_parts.append(np.asarray(values, dtype=np.float64).ravel())
+        key_id = np.concatenate(key_parts)
+        day = np.concatenate(day_parts)
+        value = np.concatenate(value_parts)
+        # sort keys once as string tuples, then rows by (key rank, day); stable for duplicates
+        rank = np.empty(len(self._keys), dtype=np.int64)
+        rank[sorted(range(len(self._keys)), key=self._keys.__getitem__)] = np.arange(
+            len(self._keys)
+        )
+        order = np.lexsort((day, rank[key_id])) if len(key_id) else np.arange(0)
+        key_id = key_id[order]
+        data: dict[str, Any] = {
+            "replication": np.full(len(order), replication, dtype=np.int32),
+            "day": day[order].astype(np.int32),
         }
-        df = pd.DataFrame(data, columns=list(COLUMNS))
-        df = df.sort_values(SORT_KEYS, kind="mergesort", ignore_index=True)
-        return df
+        for j, column in enumerate(("metric", *DIMENSIONS)):
+            # each column: its few distinct strings once, then a vectorised take by row
+            labels = sorted({key[j] for key in self._keys})
+            code = {label: i for i, label in enumerate(labels)}
+            key_code = np.asarray([code[key[j]] for key in self._keys], dtype=np.int64)
+            data[column] = pd.array(labels, dtype="string").take(key_code[key_id])
+        data["value"] = value[order]
+        return pd.DataFrame(data, columns=list(COLUMNS))

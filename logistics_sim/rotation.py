@@ -177,6 +177,7 @@ class RotationEngine:
             self.ready[key] = store
         for nation in {key[0] for key in force.pools}:
             self.rules[nation] = TourRules(*rotation_of(scenario, scenario.nation(nation)))
+        self._register_blocks()
         self._start()
 
     # -- set-up --------------------------------------------------------------------------------
@@ -328,35 +329,57 @@ class RotationEngine:
 
     # -- recording -----------------------------------------------------------------------------
 
+    def _register_blocks(self) -> None:
+        """Fix the dimension rows of the daily force metrics once (recorded as blocks)."""
+        rec = self.recorder
+        self._sector_keys = list(self.force.deployed_pax)
+        position = {key: i for i, key in enumerate(self._sector_keys)}
+        self._slot_position = [
+            (slot, position[(slot.nation, slot.sector, slot.capability)])
+            for slot in self.force.slots
+        ]
+        sector_dims = [{"nation": n, "sector": s, "capability": c} for n, s, c in self._sector_keys]
+        self._block_deployed = rec.block("deployed_pax", sector_dims)
+        self._block_gapped = rec.block("gapped_slots", sector_dims)
+        self._group_keys = list(self.force.units_in_state)
+        self._group_pax = [
+            float(self.scenario.capability(c).personnel_per_unit_pax) for _, c in self._group_keys
+        ]
+        group_dims = [{"nation": n, "capability": c} for n, c in self._group_keys]
+        self._group_blocks = {
+            metric: rec.block(metric, group_dims)
+            for metric in (
+                "in_transit_pax",
+                "at_home_pax",
+                "units_deployed",
+                "units_in_transit",
+                "units_at_home",
+                "extended_units",
+            )
+        }
+
     def record_day(self, day: int) -> None:
         """Append the day's force metrics (state at the end of the day)."""
-        add = self.recorder.add
+        add = self.recorder.add_block
         force = self.force
-        for (nation, sector, cap), pax in force.deployed_pax.items():
-            add(day, "deployed_pax", float(pax), nation=nation, sector=sector, capability=cap)
-        gapped: dict[tuple[str, str, str], int] = dict.fromkeys(force.deployed_pax, 0)
-        for slot in force.slots:
+        deployed_pax = force.deployed_pax
+        add(day, self._block_deployed, [float(deployed_pax[k]) for k in self._sector_keys])
+        gapped = [0.0] * len(self._sector_keys)
+        for slot, i in self._slot_position:
             if slot.occupants == 0:
-                gapped[(slot.nation, slot.sector, slot.capability)] += 1
-        for (nation, sector, cap), n in gapped.items():
-            add(day, "gapped_slots", float(n), nation=nation, sector=sector, capability=cap)
-        for (nation, cap), counts in force.units_in_state.items():
-            pax = force.scenario.capability(cap).personnel_per_unit_pax
-            at_home = counts[UnitState.at_home]
-            moving = counts[UnitState.in_transit]
-            deployed = counts[UnitState.deployed]
-            add(day, "in_transit_pax", float(moving * pax), nation=nation, capability=cap)
-            add(day, "at_home_pax", float(at_home * pax), nation=nation, capability=cap)
-            add(day, "units_deployed", float(deployed), nation=nation, capability=cap)
-            add(day, "units_in_transit", float(moving), nation=nation, capability=cap)
-            add(day, "units_at_home", float(at_home), nation=nation, capability=cap)
-            add(
-                day,
-                "extended_units",
-                float(self.extended[(nation, cap)]),
-                nation=nation,
-                capability=cap,
-            )
+                gapped[i] += 1.0
+        add(day, self._block_gapped, gapped)
+        counts = [force.units_in_state[key] for key in self._group_keys]
+        blocks = self._group_blocks
+        home = [float(c[UnitState.at_home]) for c in counts]
+        moving = [float(c[UnitState.in_transit]) for c in counts]
+        pax = self._group_pax
+        add(day, blocks["in_transit_pax"], [n * p for n, p in zip(moving, pax, strict=True)])
+        add(day, blocks["at_home_pax"], [n * p for n, p in zip(home, pax, strict=True)])
+        add(day, blocks["units_deployed"], [float(c[UnitState.deployed]) for c in counts])
+        add(day, blocks["units_in_transit"], moving)
+        add(day, blocks["units_at_home"], home)
+        add(day, blocks["extended_units"], [float(self.extended[k]) for k in self._group_keys])
 
     def finish(self) -> None:
         """Append whole-run values: closure of the initial deployment and movement counts."""

@@ -57,3 +57,28 @@ def test_empty_recorder_still_has_columns() -> None:
 def test_add_run_rejects_unknown_dimension() -> None:
     with pytest.raises(TypeError):
         Recorder(1).add_run("lost_t", 1.0, klass="III")
+
+
+def test_blocks_and_rows_merge_into_one_sorted_frame() -> None:
+    rec = Recorder(horizon_days=2)
+    block = rec.block(
+        "deployed_pax",
+        [{"nation": "GBR", "sector": "west"}, {"nation": "FRA", "sector": "east"}],
+    )
+    rec.add_block(0, block, [600.0, 400.0])
+    rec.add_block(1, block, [0.0, 400.0])
+    rec.add(0, "at_home_pax", 1200.0, nation="GBR")
+    assert len(rec) == 5
+    df = rec.frame(0)
+    assert list(zip(df["metric"], df["nation"], df["day"], df["value"], strict=True)) == [
+        ("at_home_pax", "GBR", 0, 1200.0),
+        ("deployed_pax", "FRA", 0, 400.0),
+        ("deployed_pax", "FRA", 1, 400.0),
+        ("deployed_pax", "GBR", 0, 600.0),
+        ("deployed_pax", "GBR", 1, 0.0),
+    ]
+    assert str(df["sector"].dtype) == "string" and df.loc[1, "sector"] == "east"
+    with pytest.raises(ValueError):
+        rec.add_block(2, block, [1.0])
+    with pytest.raises(TypeError):
+        rec.block("x", [{"klass": "III"}])

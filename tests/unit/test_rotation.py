@@ -182,3 +182,44 @@ def test_cutting_gauge_change_capacity_delays_reliefs(line: Scenario) -> None:
     assert series(cut, "extended_units").sum() > 0
     gauge = cut[(cut["metric"] == "node_utilisation") & (cut["node"] == "GAUGE")]
     assert gauge["value"].max() == pytest.approx(1.0)
+
+
+def test_build_up_departures_are_time_phased(line: Scenario) -> None:
+    # 4 slots from home, departures spread over 30 days: at 0, 7.5, 15, 22.5; 5 days each
+    sc = variant(
+        line,
+        horizon_days=60,
+        force__initial_state="from_home",
+        force__target_deployed_pax=2000,
+        rotation__readiness_spread_days=30.0,
+    )
+    daily = run_replication(sc, alloc(4, 20), base_seed=1, replication=0).daily
+    assert run_value(daily, "initial_deployment_closure_days") == 27.5
+    deployed = series(daily, "units_deployed")
+    # arrivals at 5, 12.5, 20, 27.5 -> seen at the end of days 4, 12, 19, 27
+    assert [deployed[d] for d in (3, 4, 11, 12, 19, 26, 27)] == [0, 1, 1, 2, 3, 3, 4]
+    assert series(daily, "gapped_slots")[0] == 4
+
+
+def test_air_hub_mog_diverts_and_retries(line: Scenario) -> None:
+    """One parking stand (MOG 1), 2-day turnaround; three lifts leave home together at t = 0.
+
+    t=4: all reach the hub; one is handled (4-6), two diverted; they retry at 5, reach it at 9:
+    one handled (9-11), one diverted; it retries at 10, reaches it at 14, handled 14-16.
+    Arrivals (1 day by road): 7, 12, 17. Diversions: 3.
+    """
+    sc = set_node(
+        variant(
+            line,
+            horizon_days=60,
+            force__initial_state="from_home",
+            force__target_deployed_pax=1500,
+        ),
+        "HUB",
+        servers=1,
+        handling_days=2.0,
+        max_on_ground=1,
+    )
+    daily = run_replication(sc, alloc(3, 15), base_seed=1, replication=0).daily
+    assert run_value(daily, "diverted_movements") == 3
+    assert run_value(daily, "initial_deployment_closure_days") == 17.0
