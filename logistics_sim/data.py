@@ -190,26 +190,60 @@ def read_source_keys(file: Path) -> frozenset[str]:
     return frozenset(keys)
 
 
+#: Key column of each reference table: a ``source`` may cite a row by this id.
+TABLE_ID_COLUMNS = {
+    "nations": "iso3",
+    "planning_factors": "factor_id",
+    "force_factors": "factor_id",
+    "lines_of_communication": "loc_id",
+}
+#: Tables read only for their row ids here (the others are merged and report their own errors).
+_CITED_ONLY_TABLES = {"force_factors", "lines_of_communication"}
+
+
+def _table_row_ids(data: dict[str, Any], base_dir: Path, problems: list[TableProblem]) -> set[str]:
+    """Row ids of every reference table, named under ``data`` or in its default place."""
+    ids: set[str] = set()
+    for name, column in TABLE_ID_COLUMNS.items():
+        rel = data.get(name)
+        named = isinstance(rel, str)
+        file = base_dir / rel if isinstance(rel, str) else base_dir / "data" / f"{name}.csv"
+        if not named and not file.is_file():
+            continue
+        try:
+            ids.update(read_table(file, column))
+        except (OSError, KeyError, csv.Error, UnicodeDecodeError) as exc:
+            if named and name in _CITED_ONLY_TABLES:
+                problems.append(((("data", name)), f"table {file} unreadable: {exc!s}"))
+    return ids
+
+
 def source_keys_for(
     mapping: dict[str, Any], base_dir: Path
 ) -> tuple[frozenset[str] | None, list[TableProblem]]:
-    """Keys of the scenario's sources document (``data.sources``, else ``data/sources.md``).
+    """What a ``source`` may cite: keys of the sources document and row ids of the tables.
 
-    None when the scenario names no document and the default does not exist: then source
-    keys are not checked. A named document that cannot be read is a problem.
+    The sources document is ``data.sources``, else ``data/sources.md`` beside the scenario.
+    None when the scenario names no document and the default does not exist: then sources
+    are not checked. A named document or table that cannot be read is a problem.
     """
     data = mapping.get("data")
-    rel = data.get("sources") if isinstance(data, dict) else None
-    if not isinstance(rel, str):
-        default = base_dir / DEFAULT_SOURCES
-        return (read_source_keys(default), []) if default.is_file() else (None, [])
-    file = base_dir / rel
+    data = data if isinstance(data, dict) else {}
+    rel = data.get("sources")
+    problems: list[TableProblem] = []
+    if isinstance(rel, str):
+        file = base_dir / rel
+    else:
+        file = base_dir / DEFAULT_SOURCES
+        if not file.is_file():
+            return None, []
     try:
-        return read_source_keys(file), []
+        keys = read_source_keys(file)
     except FileNotFoundError:
         return None, [(("data", "sources"), f"sources document not found: {file}")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [(("data", "sources"), f"sources document {file} unreadable: {exc}")]
+    return keys | _table_row_ids(data, base_dir, problems), problems
 
 
 def resolve_tables(

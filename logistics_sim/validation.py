@@ -675,7 +675,7 @@ def source_keys(source: str) -> list[str]:
 
 
 def check_source_keys_known(s: Scenario, known_keys: frozenset[str]) -> Iterable[Finding]:
-    """Every key in a ``source`` field is defined in the scenario's sources document."""
+    """Every key in a ``source`` field is a key of the sources document or a table row id."""
     for path, block in _sourced_blocks(s):
         if not block.source:
             continue
@@ -683,7 +683,8 @@ def check_source_keys_known(s: Scenario, known_keys: frozenset[str]) -> Iterable
         if missing:
             yield _warn(
                 (*path, "source"),
-                f"source key(s) {', '.join(missing)} not defined in the sources document",
+                f"source key(s) {', '.join(missing)} not defined in the sources document "
+                "or the data tables",
             )
 
 
@@ -722,8 +723,9 @@ def run_checks(
 ) -> list[Finding]:
     """Every finding of every check, in check order.
 
-    ``known_source_keys``: keys defined in the scenario's sources document; when given, source
-    fields are checked against them (the loader reads the document, the checks never do).
+    ``known_source_keys``: keys of the scenario's sources document and row ids of its data
+    tables; when given, source fields are checked against them (the loader reads the files,
+    the checks never do).
     """
     findings = [finding for check in CHECKS for finding in check(scenario)]
     if known_source_keys is not None:

@@ -37,8 +37,9 @@ def test_valid_file_exits_0(runner: CliRunner, write_yaml: Write, tiny_text: str
     assert run(runner, "validate", str(file)) == (0, f"{file}: ok (tiny)\n", "")
 
 
-def test_shipped_tiny_scenario_validates(runner: CliRunner) -> None:
-    code, out, _ = run(runner, "validate", str(TINY))
+def test_shipped_tiny_scenario_validates_strictly(runner: CliRunner) -> None:
+    """Its source keys are defined in scenarios/data (sources.md keys or table row ids)."""
+    code, out, _ = run(runner, "validate", "--strict", str(TINY))
     assert code == 0
     assert out == f"{TINY}: ok (tiny)\n"
 
@@ -140,7 +141,7 @@ def test_strict_checks_source_keys_next_to_the_scenario(
     lines = err.splitlines()
     assert (
         f"{file}:79:74: reinforcement.tiers[0].source: source key(s) NFM_TIER1 not defined in "
-        "the sources document"
+        "the sources document or the data tables"
     ) in lines
 
 

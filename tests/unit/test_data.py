@@ -208,3 +208,18 @@ def test_unusable_table_is_a_problem(
     _, problems = resolve_tables(tiny_mapping, DATA.parent)
     assert problems[0][0] == ("data", table)
     assert problems[0][1].endswith(message)
+
+
+def test_sources_may_cite_table_rows() -> None:
+    """A scenario's ``source`` may name a row of a data table (factor_id, loc_id, iso3)."""
+    keys, problems = source_keys_for({"data": {"nations": "data/nations.csv"}}, DATA.parent)
+    assert problems == []
+    assert keys is not None
+    assert {"NFM_TIER1", "INF_BATTALION", "RAIL_TRAIN_DB", "CL1_UMU", "RZE", "NOR"} <= keys
+    assert "WB_GDP" in keys
+
+
+def test_named_cited_table_that_is_missing_is_a_problem() -> None:
+    keys, problems = source_keys_for({"data": {"force_factors": "data/gone.csv"}}, DATA.parent)
+    assert keys is not None and "WB_GDP" in keys
+    assert problems[0][0] == ("data", "force_factors")

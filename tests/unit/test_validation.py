@@ -562,7 +562,10 @@ def test_unknown_source_keys(tiny_with: Make) -> None:
     f = only(found)
     assert f.path == ("force", "capabilities", 0, "source")
     assert f.severity is Severity.warning
-    assert f.message == "source key(s) MADE_UP, GONE not defined in the sources document"
+    assert (
+        f.message
+        == "source key(s) MADE_UP, GONE not defined in the sources document or the data tables"
+    )
 
 
 def test_run_checks_checks_source_keys_only_when_given(tiny_with: Make) -> None:
