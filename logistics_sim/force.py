@@ -98,8 +98,21 @@ def sector_slot_counts(scenario: Scenario, capability: str, total: int) -> dict[
     return dict(zip([s.id for s in sectors], largest_remainder(total, weights), strict=True))
 
 
-def allocation_units(allocation: pd.DataFrame) -> dict[GroupKey, int]:
-    """Deployed slots per (nation, capability) from an allocation table (rows with units > 0)."""
+def allocation_units(
+    allocation: pd.DataFrame, scenario: Scenario | None = None
+) -> dict[GroupKey, int]:
+    """Deployed slots per (nation, capability) from an allocation table (rows with units > 0).
+
+    With ``scenario``, a nation or capability the scenario does not know is a ``ValueError``.
+    """
+    if scenario is not None:
+        nations = {n.code for n in scenario.nations}
+        capabilities = {c.id for c in scenario.force.capabilities}
+        for nation, capability in zip(allocation["nation"], allocation["capability"], strict=True):
+            if nation not in nations:
+                raise ValueError(f"allocation names nation {nation!r}, not in the scenario")
+            if capability not in capabilities:
+                raise ValueError(f"allocation names capability {capability!r}, not in the scenario")
     result: dict[GroupKey, int] = {}
     for nation, capability, units in zip(
         allocation["nation"], allocation["capability"], allocation["units"], strict=True

@@ -125,7 +125,7 @@ def build_model(
 ) -> Model:
     """Build network, force and rotation (and further subsystems) and start the daily tick."""
     network = LocNetwork(env, scenario, rngs["network"], recorder)
-    slots_by_group = allocation_units(allocation)
+    slots_by_group = allocation_units(allocation, scenario)
     slots = build_slots(scenario, slots_by_group)
     pools = pool_sizes(scenario, network, slots, allocation)
     force = ForceState.build(scenario, slots_by_group, pools)

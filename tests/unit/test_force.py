@@ -90,3 +90,12 @@ def test_state_changes_keep_counters_consistent(tiny: Scenario) -> None:
     assert force.units_in_state[key][UnitState.at_home] == 3
     with pytest.raises(ValueError):
         force.leave(unit)
+
+
+def test_allocation_with_unknown_nation_or_capability_is_refused(tiny: Scenario) -> None:
+    bad_nation = pd.DataFrame({"nation": ["XXX"], "capability": ["mech_inf"], "units": [1]})
+    bad_cap = pd.DataFrame({"nation": ["GBR"], "capability": ["cavalry"], "units": [1]})
+    with pytest.raises(ValueError, match="XXX"):
+        allocation_units(bad_nation, tiny)
+    with pytest.raises(ValueError, match="cavalry"):
+        allocation_units(bad_cap, tiny)
