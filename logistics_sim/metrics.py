@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from logistics_sim.scenario import Scenario
 
@@ -150,6 +149,8 @@ class MeanCI:
 
 def mean_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
     """Mean and t-based CI, mean ± t_{(1+c)/2, n-1}·s/√n, over the defined (non-NaN) values."""
+    from scipy import stats  # here, not at import: worker processes never need it
+
     x = np.asarray([v for v in values if not math.isnan(v)], dtype="float64")
     n = int(x.size)
     if n == 0:
