@@ -51,7 +51,50 @@ GUARDS = [
     ("a: !!python/object:os.system {}\n", "explicit YAML tags are not allowed"),
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nesting deeper than 40 levels"),
     ("a: 1\na: 2\n", 'duplicate key "a": a key may appear only once'),
+    ("".join(" " * i + "k:\n" for i in range(100)), "nesting deeper than 40 levels"),
+    ("# pad\n" * 400_001, "file is 2400006 bytes; the limit is 2000000"),
+    (
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        + "".join(
+            f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n"
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "document expands to more than 100,000 values (nested aliases?)",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "country: GBR, lat: 51.5",
+            "country: NO, lat: 51.5",
+            "must be a three-letter upper-case ISO 3166 code such as NOR, got 'NO'",
+        ),
+        ("horizon_days: 120", "horizon_days: 1.2e2", "must be a whole number, got 120.0"),
+        ("horizon_days: 120", "horizon_days: true", "must be a whole number, got true"),
+        (
+            "dwell_ratio: 2",
+            "dwell_ratio: .inf",
+            "must be a finite number (.inf and .nan are not allowed)",
+        ),
+        (
+            "dwell_ratio: 2",
+            "dwell_ratio: .NaN",
+            "must be a finite number (.inf and .nan are not allowed)",
+        ),
+    ],
+)
+def test_yaml_12_values_exit_2_with_one_line(
+    runner: CliRunner, write_yaml: Write, tiny_text: str, old: str, new: str, message: str
+) -> None:
+    assert old in tiny_text
+    file = write_yaml(tiny_text.replace(old, new, 1))
+    code, out, err = run(runner, "validate", str(file))
+    assert (code, out) == (2, "")
+    (line,) = err.splitlines()
+    assert line.startswith(f"{file}:") and line.endswith(message)
 
 
 @pytest.mark.parametrize(("text", "message"), GUARDS)
