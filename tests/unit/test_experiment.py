@@ -387,3 +387,21 @@ def test_sweep_uses_common_random_numbers(tmp_path, allocation):
     assert len(result.runs) == 5
     gaps = table[table["metric"] == "rotation_gap_unit_days"].set_index("variant")
     assert gaps.loc[4, "diff_vs_baseline"] < 0  # a shorter horizon counts fewer gap-days
+
+
+def test_progress_bar_counts_and_is_off_without_a_terminal(capsys):
+    from logistics_sim.experiment import Progress, progress_wanted
+
+    assert not progress_wanted(quiet=False)  # pytest's captured stdout is not a terminal
+    assert not progress_wanted(quiet=True)
+    bar = Progress(True, total=3, horizon_days=120, label="tiny")
+    for _ in range(3):
+        bar.advance()
+    bar.grow(4)
+    bar.close()
+    assert bar.done == 3
+    assert "3/4" in capsys.readouterr().out
+    silent = Progress(False, total=2, horizon_days=120, label="tiny")
+    silent.advance()
+    silent.close()
+    assert capsys.readouterr().out == ""
