@@ -313,3 +313,11 @@ def test_strict_turns_warnings_into_errors(write_yaml: Write, tiny_text: str) ->
     assert load_scenario(file).rotation.tour_days == 60
     (message,) = problems_of(file, strict=True)
     assert message.startswith(f"{file}:40:1: rotation: no source or assumption for dwell_ratio")
+
+
+def test_mixed_block_and_flow_nesting(write_yaml: Write) -> None:
+    """30 block levels holding 30 flow levels pass both pre-checks; the tree walk stops them."""
+    text = "".join(" " * i + f"k{i}:\n" for i in range(30)) + " " * 30 + "[" * 30 + "]" * 30 + "\n"
+    (message,) = problems_of(write_yaml(text))
+    assert message.endswith(f"nesting deeper than {MAX_DEPTH} levels")
+    assert ": k0.k1.k2." in message
