@@ -60,6 +60,10 @@ class Unit:
     state: UnitState = UnitState.at_home
     slot: Slot | None = None
     arrived_at: float = 0.0
+    tier: int | None = None  # readiness tier index (reinforcement); None = in no tier
+    tasked: bool = False  # taken for a reinforcement: out of the rotation
+    sector: str = ""  # sector it is deployed in ("" when not deployed)
+    ready_at: float = 0.0  # end of its current or last dwell
 
 
 def largest_remainder(total: int, weights: list[float]) -> list[int]:
@@ -178,6 +182,12 @@ class ForceState:
         state = cls(scenario, slots, pools)
         for slot in slots:
             state.deployed_pax[(slot.nation, slot.sector, slot.capability)] = 0
+        # rows for units a reinforcement may send to its sector, so every series is complete
+        for plan in scenario.reinforcement.plans:
+            required = {r.capability for r in plan.required}
+            for nation, cap in pools:
+                if cap in required:
+                    state.deployed_pax.setdefault((nation, plan.sector, cap), 0)
         for key, units in pools.items():
             state.units_in_state[key] = {s: 0 for s in UnitState}
             state.units_in_state[key][UnitState.at_home] = len(units)
@@ -202,8 +212,18 @@ class ForceState:
         self._set_state(unit, UnitState.deployed)
         unit.slot = slot
         unit.arrived_at = now
+        unit.sector = slot.sector
         slot.occupants += 1
         key = (slot.nation, slot.sector, slot.capability)
+        self.deployed_pax[key] = self.deployed_pax.get(key, 0) + unit.pax
+        self.total_deployed_pax += unit.pax
+
+    def station(self, unit: Unit, sector: str, now: float) -> None:
+        """A unit arrives in ``sector`` outside any slot (a reinforcement)."""
+        self._set_state(unit, UnitState.deployed)
+        unit.arrived_at = now
+        unit.sector = sector
+        key = (unit.nation, sector, unit.capability)
         self.deployed_pax[key] = self.deployed_pax.get(key, 0) + unit.pax
         self.total_deployed_pax += unit.pax
 
@@ -216,6 +236,7 @@ class ForceState:
         self.deployed_pax[(slot.nation, slot.sector, slot.capability)] -= unit.pax
         self.total_deployed_pax -= unit.pax
         unit.slot = None
+        unit.sector = ""
         self._set_state(unit, UnitState.in_transit)
 
     def reach_home(self, unit: Unit) -> None:

@@ -85,17 +85,29 @@ def _mode_route(
 
 
 def unit_legs(
-    scenario: Scenario, network: LocNetwork, capability: str, origin: str, destination: str
+    scenario: Scenario,
+    network: LocNetwork,
+    capability: str,
+    origin: str,
+    destination: str,
+    *,
+    with_equipment: bool | None = None,
 ) -> Legs | None:
-    """The legs of a unit's move from ``origin`` to ``destination``; None when unroutable."""
+    """The legs of a unit's move from ``origin`` to ``destination``; None when unroutable.
+
+    Equipment moves when the capability has any and ``with_equipment`` says so (default: unless
+    the rotation falls in on equipment left in theatre).
+    """
     rot = scenario.rotation
+    if with_equipment is None:
+        with_equipment = not rot.fall_in_on_equipment
     personnel, p_modes = _mode_route(network, origin, destination, rot.personnel_mode)
     if personnel is None:
         return None
     equipment: Route | None = None
     e_modes = frozenset({rot.equipment_mode})
     moves_equipment = scenario.capability(capability).equipment_t_per_unit > 0
-    if moves_equipment and not rot.fall_in_on_equipment:
+    if moves_equipment and with_equipment:
         equipment, e_modes = _mode_route(network, origin, destination, rot.equipment_mode)
         if equipment is None:
             return None
@@ -285,7 +297,7 @@ class RotationEngine:
         self.force.depart(unit)
         legs = self.legs(slot, True)
         assert legs is not None
-        yield from self._move_unit(legs)
+        yield from self.move_unit(legs)
         self.force.arrive(unit, slot, self.env.now)
         self._check_closure()
         return unit
@@ -294,26 +306,30 @@ class RotationEngine:
         """Move a relieved unit home, dwell, and make it ready again."""
         legs = self.legs(slot, False)
         assert legs is not None
-        yield from self._move_unit(legs)
+        yield from self.move_unit(legs)
         self.force.reach_home(unit)
         rules = self.rules[unit.nation]
-        yield self.env.timeout(rules.dwell_ratio * rules.tour_days)
-        yield self.ready[(unit.nation, unit.capability)].put(unit)
+        unit.ready_at = self.env.now + rules.dwell_ratio * rules.tour_days
+        yield self.env.timeout(unit.ready_at - self.env.now)
+        if not unit.tasked:  # a unit recalled from dwell for a reinforcement stays out
+            yield self.ready[(unit.nation, unit.capability)].put(unit)
 
-    def _move_unit(self, legs: Legs) -> Generator[simpy.Event, Any, None]:
-        """Move personnel and (unless falling in on equipment) equipment; done when both are."""
+    def move_unit(self, legs: Legs, priority: int = 1) -> Generator[simpy.Event, Any, None]:
+        """Move personnel and (if the legs have it) equipment in parallel; done when both are."""
         if legs.equipment is None:
-            yield from self._move_leg(legs.personnel, legs.personnel_modes)
+            yield from self._move_leg(legs.personnel, legs.personnel_modes, priority)
             return
-        personnel = self.env.process(self._move_leg(legs.personnel, legs.personnel_modes))
-        equipment = self.env.process(self._move_leg(legs.equipment, legs.equipment_modes))
+        personnel = self.env.process(self._move_leg(legs.personnel, legs.personnel_modes, priority))
+        equipment = self.env.process(self._move_leg(legs.equipment, legs.equipment_modes, priority))
         yield personnel & equipment
 
-    def _move_leg(self, route: Route, modes: Collection[Mode]) -> Generator[simpy.Event, Any, None]:
+    def _move_leg(
+        self, route: Route, modes: Collection[Mode], priority: int
+    ) -> Generator[simpy.Event, Any, None]:
         """One movement over the network, retried from its origin while diverted."""
         while True:
             outcome = yield from self.network.move(
-                route, in_transit_policy=self.in_transit_policy, modes=modes
+                route, priority=priority, in_transit_policy=self.in_transit_policy, modes=modes
             )
             if outcome.arrived:
                 return
