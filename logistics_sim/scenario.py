@@ -22,8 +22,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
-    StrictStr,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +290,9 @@ class Nation(Sourced):
     population: NonNegInt
     gdp_usd: NonNegFloat
     defence_spending_usd: NonNegFloat = 0.0
-    home_node: Id | None = Field(default=None, description="Node its units and supplies leave from.")
+    home_node: Id | None = Field(
+        default=None, description="Node its units and supplies leave from."
+    )
     tour_days: PosFloat | None = None
     dwell_ratio: NonNegFloat | None = None
     overlap_days: NonNegFloat | None = None
