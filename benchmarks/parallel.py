@@ -1,7 +1,10 @@
 """Parallel efficiency of the experiment executors at 2 workers: processes and Dask LocalCluster.
 
 efficiency = T_sequential / (2 × T_parallel), wall time of the same replications written to a
-run folder, start-up of the pool or cluster included (that is what an analyst waits for).
+run folder, start-up of the pool or cluster included (that is what an analyst waits for). On a
+machine other jobs also load, wall-time efficiency falls for reasons that are not ours, so the
+CPU efficiency (sequential CPU / all CPU spent in parallel) and the load average are reported
+alongside.
 The workload is the engine's ``run_replication`` on the baseline scenario when both exist,
 else on scenarios/tiny.yaml; the replication count is chosen so the sequential run takes about
 ``TARGET_SEQUENTIAL_S`` seconds. Called by ``benchmarks/run.py``; runnable alone:
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -34,13 +38,21 @@ WORKERS = 2
 
 def _timed_run(
     scenario: Scenario, allocation: pd.DataFrame, replications: int, folder: Path, **executor: Any
-) -> float:
-    """Wall seconds of one ``simulate`` call into ``folder``."""
+) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (this process + reaped workers) of one ``simulate`` call."""
     from logistics_sim.experiment import simulate
 
+    cpu0 = _cpu_seconds()
     start = time.perf_counter()
     simulate(scenario, allocation, replications, 1, out=folder, quiet=True, **executor)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu_seconds() - cpu0
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def run_benchmarks() -> dict[str, float]:
@@ -61,11 +73,13 @@ def run_benchmarks() -> dict[str, float]:
     load_before = os.getloadavg()[0]  # other work on the machine skews the efficiencies
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
         root = Path(tmp)
-        one = _timed_run(scenario, allocation, 1, root / "calibrate", jobs=1)
+        one, _ = _timed_run(scenario, allocation, 1, root / "calibrate", jobs=1)
         reps = max(4, 2 * math.ceil(TARGET_SEQUENTIAL_S / max(one, 1e-3) / 2))
-        sequential = _timed_run(scenario, allocation, reps, root / "seq", jobs=1)
-        processes = _timed_run(scenario, allocation, reps, root / "proc", jobs=WORKERS)
-        dask = _timed_run(scenario, allocation, reps, root / "dask", jobs=WORKERS, dask="local")
+        sequential, seq_cpu = _timed_run(scenario, allocation, reps, root / "seq", jobs=1)
+        processes, proc_cpu = _timed_run(scenario, allocation, reps, root / "proc", jobs=WORKERS)
+        dask, dask_cpu = _timed_run(
+            scenario, allocation, reps, root / "dask", jobs=WORKERS, dask="local"
+        )
         same = all(
             (root / "seq" / "summary.json").read_bytes() == (root / d / "summary.json").read_bytes()
             for d in ("proc", "dask")
@@ -73,6 +87,10 @@ def run_benchmarks() -> dict[str, float]:
     return {
         "parallel_efficiency_2": sequential / (WORKERS * processes),
         "dask_efficiency_2": sequential / (WORKERS * dask),
+        # CPU efficiency: sequential CPU over all CPU spent in parallel (start-up, pickling,
+        # scheduling). Unlike the wall-time ratio it does not fall when others load the machine.
+        "parallel_cpu_efficiency_2": seq_cpu / proc_cpu,
+        "dask_cpu_efficiency_2": seq_cpu / dask_cpu,
         "parallel_replications": float(reps),
         "parallel_replication_s": sequential / reps,
         "parallel_sequential_s": sequential,
