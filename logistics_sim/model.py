@@ -24,6 +24,7 @@ from simpy.events import Event, EventPriority
 from logistics_sim.force import ForceState, allocation_units, build_slots
 from logistics_sim.network import LocNetwork
 from logistics_sim.recording import Recorder
+from logistics_sim.reinforcement import ReinforcementEngine
 from logistics_sim.rotation import RotationEngine, pool_sizes
 from logistics_sim.scenario import Scenario
 
@@ -131,6 +132,10 @@ def build_model(
     force = ForceState.build(scenario, slots_by_group, pools)
     rotation = RotationEngine(env, scenario, force, network, recorder)
     model = Model(env, scenario, recorder, network, force, rotation, [network, rotation])
+    reinforcement = ReinforcementEngine(
+        env, scenario, force, network, rotation, rngs["reinforcement"], recorder
+    )
+    model.subsystems.append(reinforcement)
     model.tick = env.process(model._tick())
     return model
 

@@ -1,0 +1,244 @@
+"""Rapid reinforcement of a threatened sector: trigger, readiness tiers, movement, closure.
+
+For each plan the cease-fire breaks on a sampled ``trigger_day``. Warning of the attack
+(``us_enablers.isr``: ``warning_days_on`` with US ISR, ``warning_days_off`` without) lets the
+alert go out ``warning`` days earlier (never before day 0); notice-to-move clocks start at the
+alert. Closure is measured from the trigger: the first time the arrived troops reach
+``closure_share`` of the required troops; ``max(0, closure - trigger)`` days (0 when the
+reinforcement was in place before the attack), NaN if it never closes within the horizon.
+
+Sources, in this order for each required capability:
+
+1. ``theatre_reserve`` units of the plan (in theatre already, outside the national pools) move
+   by road from the forward depot nearest (planned road days) to the threatened sector's depot,
+   with no notice. They count toward closure but not toward any nation's deployed strength.
+2. National units of that capability at home: ready units, and with ``recall_from_dwell`` also
+   units in dwell. Each pool's units are split over the readiness tiers by ``share_of_pool``
+   (largest remainder by unit number; the rest of the pool is in no tier and cannot reinforce).
+   Planners choose the highest-readiness units first: by tier, then planned move days to the
+   sector, then nation code and unit number. Each chosen unit waits a notice sampled from its
+   tier's ``notice_to_move_days``, then moves personnel and equipment (reinforcements always take
+   their equipment) over the same network as rotation and supply, with node priority 0 under
+   ``reinforcement_first`` (ahead of the priority 1 of rotation and supply) or 1 under
+   ``shared``. Chosen units leave the rotation and stay in the sector for the rest of the run.
+
+Recorded: daily ``reinforcement_arrived_pax`` by sector (cumulative over the sector's plans),
+and whole-run ``reinforcement_trigger_day``, ``reinforcement_closure_days`` and
+``reinforcement_on_time`` (1 if closed within ``target_days``, 0 if not; no row when the horizon
+ends before the target is decided), each with ``sector`` set to the plan's sector.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from logistics_sim.distributions import sampler
+from logistics_sim.force import ForceState, Unit, UnitState, largest_remainder
+from logistics_sim.network import LocNetwork
+from logistics_sim.recording import Recorder
+from logistics_sim.rotation import Legs, RotationEngine, unit_legs
+from logistics_sim.scenario import Mode, ReinforcementPlan, ReinforcementPriority, Scenario
+
+#: Node queue priority of a reinforcement that goes first (rotation and supply use 1).
+FIRST = 0
+SHARED = 1
+
+
+@dataclass
+class PlanState:
+    """One plan during a run: its sampled times, what it needs and what has arrived."""
+
+    plan: ReinforcementPlan
+    trigger_day: float
+    alert_day: float
+    required_pax: int
+    arrived_pax: int = 0
+    closure_day: float = math.nan
+    units_sent: list[Unit] = field(default_factory=list)
+
+    @property
+    def closure_pax(self) -> float:
+        """Troops that must have arrived for the plan to count as closed."""
+        return self.plan.closure_share * self.required_pax
+
+
+def assign_tiers(scenario: Scenario, force: ForceState) -> None:
+    """Give every pool unit its readiness tier (index into ``reinforcement.tiers``) or None."""
+    shares = [t.share_of_pool for t in scenario.reinforcement.tiers]
+    if not shares:
+        return
+    rest = max(0.0, 1.0 - sum(shares))
+    for units in force.pools.values():
+        counts = largest_remainder(len(units), [*shares, rest])
+        position = 0
+        for tier, n in enumerate(counts):
+            for unit in units[position : position + n]:
+                unit.tier = tier if tier < len(shares) else None
+            position += n
+
+
+class ReinforcementEngine:
+    """Runs every reinforcement plan of the scenario and records its arrivals and closure."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        force: ForceState,
+        network: LocNetwork,
+        rotation: RotationEngine,
+        rng: np.random.Generator,
+        recorder: Recorder,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.force = force
+        self.network = network
+        self.rotation = rotation
+        self.rng = rng
+        self.recorder = recorder
+        self.depot = {s.id: s.forward_depot for s in scenario.force.sectors}
+        self.notice = [sampler(t.notice_to_move_days) for t in scenario.reinforcement.tiers]
+        isr = scenario.us_enablers.isr
+        warning = sampler(isr.warning_days_on if isr.enabled else isr.warning_days_off)
+        assign_tiers(scenario, force)
+        self.plans: list[PlanState] = []
+        for plan in scenario.reinforcement.plans:
+            trigger = sampler(plan.trigger_day).sample(rng)
+            alert = max(0.0, trigger - warning.sample(rng))
+            required = sum(
+                r.units * scenario.capability(r.capability).personnel_per_unit_pax
+                for r in plan.required
+            )
+            state = PlanState(plan, trigger, alert, required)
+            self.plans.append(state)
+            env.process(self._run(state))
+        self.sectors = sorted({p.plan.sector for p in self.plans})
+
+    # -- choosing units ------------------------------------------------------------------------
+
+    def _legs(self, unit: Unit, sector: str) -> Legs | None:
+        home = self.scenario.nation(unit.nation).home_node
+        if home is None:
+            return None
+        return unit_legs(
+            self.scenario,
+            self.network,
+            unit.capability,
+            home,
+            self.depot[sector],
+            with_equipment=True,
+        )
+
+    def _candidates(self, plan: ReinforcementPlan, capability: str) -> list[tuple[Unit, Legs]]:
+        """National units of ``capability`` that could go now, best readiness first."""
+        ranked: list[tuple[tuple[int, float, str, int], Unit, Legs]] = []
+        for (_, cap), units in self.force.pools.items():
+            if cap != capability:
+                continue
+            for unit in units:
+                if unit.tier is None or unit.tasked or unit.state is not UnitState.at_home:
+                    continue
+                ready = unit.ready_at <= self.env.now
+                if not ready and not plan.recall_from_dwell:
+                    continue
+                legs = self._legs(unit, plan.sector)
+                if legs is None:
+                    continue
+                ranked.append(((unit.tier, legs.planned_days, unit.nation, unit.uid), unit, legs))
+        ranked.sort(key=lambda item: item[0])
+        return [(unit, legs) for _, unit, legs in ranked]
+
+    def _reserve_origin(self, sector: str) -> tuple[str, float]:
+        """The forward depot nearest the threatened sector's by road, and its planned days."""
+        target = self.depot[sector]
+        best: tuple[float, str] = (math.inf, target)
+        for other in self.scenario.force.sectors:
+            if other.id == sector:
+                continue
+            route = self.network.route(other.forward_depot, target, {Mode.road})
+            if route is not None and (route.planned_days, other.forward_depot) < best:
+                best = (route.planned_days, other.forward_depot)
+        return best[1], (0.0 if math.isinf(best[0]) else best[0])
+
+    # -- processes -----------------------------------------------------------------------------
+
+    def _run(self, state: PlanState) -> Generator[simpy.Event, Any, None]:
+        """Alert, choose units, send them; closure is noted as they arrive."""
+        env = self.env
+        plan = state.plan
+        if state.alert_day > env.now:
+            yield env.timeout(state.alert_day - env.now)
+        priority = FIRST if plan.priority is ReinforcementPriority.reinforcement_first else SHARED
+        reserve = {r.capability: r.units for r in plan.theatre_reserve}
+        for need in plan.required:
+            pax = self.scenario.capability(need.capability).personnel_per_unit_pax
+            from_reserve = min(need.units, reserve.get(need.capability, 0))
+            for _ in range(from_reserve):
+                env.process(self._send_reserve(state, pax, priority))
+            chosen = self._candidates(plan, need.capability)[: need.units - from_reserve]
+            for unit, legs in chosen:
+                unit.tasked = True
+                store = self.rotation.ready[(unit.nation, unit.capability)]
+                if unit in store.items:
+                    store.items.remove(unit)
+                notice = self.notice[unit.tier].sample(self.rng) if unit.tier is not None else 0.0
+                state.units_sent.append(unit)
+                env.process(self._send_unit(state, unit, legs, notice, priority))
+
+    def _send_unit(
+        self, state: PlanState, unit: Unit, legs: Legs, notice: float, priority: int
+    ) -> Generator[simpy.Event, Any, None]:
+        """Notice to move, then the move; the unit is deployed in the sector on arrival."""
+        if notice > 0:
+            yield self.env.timeout(notice)
+        self.force.depart(unit)
+        yield from self.rotation.move_unit(legs, priority)
+        self.force.station(unit, state.plan.sector, self.env.now)
+        self._arrived(state, unit.pax)
+
+    def _send_reserve(
+        self, state: PlanState, pax: int, priority: int
+    ) -> Generator[simpy.Event, Any, None]:
+        """A theatre reserve unit moves by road from the nearest other depot."""
+        origin, _ = self._reserve_origin(state.plan.sector)
+        route = self.network.route(origin, self.depot[state.plan.sector], {Mode.road})
+        if route is not None:
+            yield from self.network.move(route, priority=priority, modes={Mode.road})
+        self._arrived(state, pax)
+
+    def _arrived(self, state: PlanState, pax: int) -> None:
+        state.arrived_pax += pax
+        if math.isnan(state.closure_day) and state.arrived_pax >= state.closure_pax - 1e-9:
+            state.closure_day = float(self.env.now)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record_day(self, day: int) -> None:
+        """Append cumulative reinforcement troops arrived in each threatened sector."""
+        for sector in self.sectors:
+            arrived = sum(p.arrived_pax for p in self.plans if p.plan.sector == sector)
+            self.recorder.add(day, "reinforcement_arrived_pax", float(arrived), sector=sector)
+
+    def finish(self) -> None:
+        """Append each plan's trigger day, closure days and whether it closed on time."""
+        horizon = float(self.scenario.horizon_days)
+        for state in self.plans:
+            sector = state.plan.sector
+            add = self.recorder.add_run
+            add("reinforcement_trigger_day", state.trigger_day, sector=sector)
+            closure = math.nan
+            if not math.isnan(state.closure_day):
+                closure = max(0.0, state.closure_day - state.trigger_day)
+            add("reinforcement_closure_days", closure, sector=sector)
+            target = state.plan.target_days
+            if not math.isnan(closure):
+                add("reinforcement_on_time", float(closure <= target), sector=sector)
+            elif horizon - state.trigger_day >= target:
+                add("reinforcement_on_time", 0.0, sector=sector)
