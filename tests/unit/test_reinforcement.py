@@ -208,3 +208,25 @@ def test_trigger_after_the_horizon_records_no_verdict() -> None:
     assert values["reinforcement_trigger_day"] == 100.0
     assert math.isnan(values["reinforcement_closure_days"])
     assert "reinforcement_on_time" not in values.index
+
+
+@pytest.mark.slow
+def test_baseline_gives_a_closure_distribution_not_a_date() -> None:
+    """The 150k baseline with a stand-in allocation (each capability dealt round the nations)."""
+    sc = load_scenario(ROOT / "scenarios" / "ukraine_reassurance_150k.yaml")
+    nations = [n.code for n in sc.nations if n.participates and n.home_node is not None]
+    rows = [
+        (nations[i % len(nations)], cap.id, 1)
+        for cap in sc.force.capabilities
+        for i in range(cap.required_units)
+    ]
+    allocation = (
+        pd.DataFrame(rows, columns=["nation", "capability", "units"])
+        .groupby(["nation", "capability"], as_index=False)
+        .sum()
+    )
+    outcomes = [run_values(run_replication(sc, allocation, 1, r).daily) for r in range(6)]
+    triggers = {o["reinforcement_trigger_day"] for o in outcomes}
+    closures = pd.Series([o["reinforcement_closure_days"] for o in outcomes])
+    assert len(triggers) == 6
+    assert closures.nunique(dropna=False) > 1  # NaN (not closed in the horizon) counts once
