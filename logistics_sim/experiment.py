@@ -227,6 +227,11 @@ def _run_dask(
     try:
         scen_f, alloc_f = client.scatter([scenario, allocation], broadcast=True)
         target = str(folder) if local else None
+        # Task keys name what determines the result, so equal keys are equal results even on
+        # a cluster shared by several analysts' runs.
+        model = getattr(replicate, "__qualname__", type(replicate).__name__)
+        scen_sha, alloc_sha = rf.scenario_sha256(scenario)[:16], rf.allocation_sha256(allocation)
+        identity = f"{model}-{scen_sha}-{alloc_sha[:16]}-seed{seed}"
         futures = [
             client.submit(
                 run_and_store,
@@ -236,7 +241,7 @@ def _run_dask(
                 seed,
                 r,
                 target,
-                key=f"replication-{folder.name}-{r}",
+                key=f"{identity}-{r}",
                 pure=False,
                 retries=1,
             )
@@ -551,6 +556,9 @@ def simulate(
     failed: dict[int, str] = {}
     for r in rf.finished_replications(folder):  # resume: figures from the stored frames
         per_rep[r] = replication_metrics(rf.read_replication(folder, r), scenario)
+    if per_rep:  # a resume never discards finished replications
+        n_planned = max(n_planned, max(per_rep) + 1)
+        manifest["replications_planned"] = n_planned
 
     def record(outcome: Outcome) -> None:
         if outcome.ok:
