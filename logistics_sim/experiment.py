@@ -14,6 +14,7 @@ import importlib
 import itertools
 import math
 import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -175,7 +176,12 @@ def _run_processes(
     queue = list(reversed(reps))
     while queue:
         suspects: list[int] = []
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures: dict[Any, int] = {}
             while futures or (queue and not suspects):
                 # Two tasks per worker in flight: workers stay busy, yet a break loses little.
@@ -195,9 +201,27 @@ def _run_processes(
             yield _run_isolated(task, r, folder, context)
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: leave when the run that started us is gone (killed with SIGKILL).
+
+    Orphaned pool workers otherwise wait forever; a replication cut short leaves only a
+    temporary file, which no reader globs and the next run of the folder removes.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _run_isolated(task: partial[Outcome], replication: int, folder: Path, context: Any) -> Outcome:
     """Rerun one replication alone in a fresh process; a second death marks it failed."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         try:
             return pool.submit(task, replication, str(folder)).result()
         except BrokenProcessPool:
@@ -479,6 +503,7 @@ def _prepare_folder(
     """Check a folder can take this run; without resume, clear an earlier run of the same kind."""
     if resume:
         rf.check_resumable(folder, scenario_sha, allocation_sha, seed)
+        rf.remove_stale_temporaries(folder)
         return
     manifest = folder / rf.MANIFEST
     if manifest.exists():
@@ -493,6 +518,7 @@ def _prepare_folder(
         raise rf.RunFolderMismatch(f"{folder} holds replications but no manifest; not touching it")
     for r in rf.finished_replications(folder):
         rf.replication_path(folder, r).unlink()
+    rf.remove_stale_temporaries(folder)
     (folder / rf.SUMMARY).unlink(missing_ok=True)
 
 

@@ -172,6 +172,17 @@ def finished_replications(folder: Path) -> list[int]:
     return sorted(found)
 
 
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files a killed writer left in the replications folder; how many."""
+    rep_dir = folder / REPLICATIONS_DIR
+    if not rep_dir.is_dir():
+        return 0
+    stale = [p for p in rep_dir.iterdir() if p.name.startswith(".rep-") and p.suffix == ".tmp"]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def read_daily(folder: Path, replications: Iterable[int] | None = None) -> pd.DataFrame:
     """All (or the given) replications of a run folder as one tidy frame, by replication."""
     reps = finished_replications(folder) if replications is None else sorted(replications)

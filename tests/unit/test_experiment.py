@@ -405,3 +405,58 @@ def test_progress_bar_counts_and_is_off_without_a_terminal(capsys):
     silent.advance()
     silent.close()
     assert capsys.readouterr().out == ""
+
+
+def _session_members(session: int) -> list[int]:
+    """PIDs of live processes in a session (Linux /proc), zombies excluded."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # fields: state, ppid, pgrp, session
+            members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigkill_of_process_pool_run_leaves_no_workers_and_resumes(tiny, allocation, tmp_path):
+    out = tmp_path / "killed"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        from experiment_fixture import slow_replicate
+        from logistics_sim import load_scenario
+        from logistics_sim.experiment import simulate, stand_in_allocation
+        if __name__ == "__main__":
+            s = load_scenario({str(TINY)!r})
+            simulate(s, stand_in_allocation(s), replications=40, seed=11, jobs=2,
+                     out={str(out)!r}, replicate=slow_replicate)
+    """)
+    path = tmp_path / "run.py"
+    path.write_text(script)
+    proc = subprocess.Popen([sys.executable, str(path)], cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(rf.finished_replications(out)) < 4:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while _session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _session_members(proc.pid)
+    for pid in left:  # do not leave them behind even when the assertion fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "pool workers outlived the killed run"
+
+    survived = rf.finished_replications(out)
+    assert 4 <= len(survived) < 40
+    resumed = run(tiny, allocation, out, n=40, resume=True)
+    assert not list((out / "replications").glob(".rep-*.tmp"))
+    clean = run(tiny, allocation, tmp_path / "clean", n=40)
+    assert folder_bytes(resumed.folder) == folder_bytes(clean.folder)
