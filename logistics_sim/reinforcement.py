@@ -139,14 +139,16 @@ class ReinforcementEngine:
     def _candidates(self, plan: ReinforcementPlan, capability: str) -> list[tuple[Unit, Legs]]:
         """National units of ``capability`` that could go now, best readiness first."""
         ranked: list[tuple[tuple[int, float, str, int], Unit, Legs]] = []
-        for (_, cap), units in self.force.pools.items():
-            if cap != capability:
+        for key, units in self.force.pools.items():
+            if key[1] != capability:
                 continue
+            ready = set(map(id, self.rotation.ready[key].items))
             for unit in units:
-                if unit.tier is None or unit.tasked or unit.state is not UnitState.at_home:
+                if unit.tier is None or unit.tasked:
                     continue
-                ready = unit.ready_at <= self.env.now
-                if not ready and not plan.recall_from_dwell:
+                # a unit taken by a relief has left the ready store but may not have departed
+                in_dwell = unit.state is UnitState.at_home and unit.ready_at > self.env.now
+                if id(unit) not in ready and not (plan.recall_from_dwell and in_dwell):
                     continue
                 legs = self._legs(unit, plan.sector)
                 if legs is None:

@@ -33,6 +33,15 @@ def small_runs(draw: st.DrawFn) -> tuple[Scenario, pd.DataFrame]:
     rot["readiness_spread_days"] = draw(st.floats(0, 30))
     data["force"]["initial_state"] = draw(st.sampled_from(["from_home", "deployed"]))
     data["horizon_days"] = draw(st.integers(1, 150))
+    reinforcement = data["reinforcement"]
+    reinforcement["tiers"][0]["share_of_pool"] = draw(st.floats(0, 1))
+    surge = reinforcement["plans"][0]
+    surge["trigger_day"] = {"kind": "fixed", "value": draw(st.floats(0, 150))}
+    surge["required"] = [
+        {"capability": cap, "units": draw(st.integers(1, 3))} for cap in CAPABILITIES
+    ]
+    surge["recall_from_dwell"] = draw(st.booleans())
+    surge["priority"] = draw(st.sampled_from(["shared", "reinforcement_first"]))
     for nation in data["nations"]:
         nation["tour_days"] = None
     for node in data["network"]["nodes"]:
@@ -69,14 +78,18 @@ def test_troops_conserved_every_day(run: tuple[Scenario, pd.DataFrame], seed: in
         .groupby(key)["value"]
         .sum()
     )
-    total = (deployed.reindex(moving.index, fill_value=0.0) + moving + home).groupby(
-        ["nation", "capability"]
-    )
-    for (nation, cap), per_day in total:
-        pax = scenario.capability(str(cap)).personnel_per_unit_pax
-        pool = int(units.loc[(nation, cap)].iloc[0])
-        assert (per_day == pool * pax).all(), (nation, cap)
-        assert (units.loc[(nation, cap)] == pool).all()
+    wide = pd.DataFrame(
+        {
+            "deployed": deployed.reindex(moving.index, fill_value=0.0),
+            "moving": moving,
+            "home": home,
+            "units": units.reindex(moving.index),
+        }
+    ).reset_index()
+    wide["pax"] = [scenario.capability(c).personnel_per_unit_pax for c in wide["capability"]]
+    pool = wide.groupby(["nation", "capability"])["units"].transform("first")
+    assert (wide["units"] == pool).all()
+    assert (wide["deployed"] + wide["moving"] + wide["home"] == pool * wide["pax"]).all()
     # every recorded day is there, and a slot is never less than empty
     assert set(moving.index.get_level_values("day")) <= set(range(scenario.horizon_days))
     gapped = days[days["metric"] == "gapped_slots"]
@@ -84,6 +97,7 @@ def test_troops_conserved_every_day(run: tuple[Scenario, pd.DataFrame], seed: in
     assert (days[days["metric"] == "deployed_pax"]["value"] >= 0).all()
     # pools are the allocation's pool_units when given
     if "pool_units" in alloc.columns:
-        for nation, cap, n_slots, pool in alloc.itertuples(index=False):
-            if n_slots > 0 and (nation, cap) in units.index.droplevel("day"):
-                assert int(units.loc[(nation, cap)].iloc[0]) == pool
+        given = {(n, c): p for n, c, u, p in alloc.itertuples(index=False) if u > 0}
+        first = wide.groupby(["nation", "capability"], as_index=False)["units"].first()
+        for nation, cap, n_units in first.itertuples(index=False):
+            assert n_units == given[(str(nation), str(cap))]

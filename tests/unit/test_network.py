@@ -17,6 +17,7 @@ from logistics_sim.scenario import InTransitPolicy, Mode
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
 DAY = 24.0
+Move = tuple[str, str, set[Mode], dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,14 @@ def run_moves(
 
     env.process(tick())
     env.run(until=days + 0.5)
-    return [p.value for p in procs], rec
+    return [outcome_of(p) for p in procs], rec
+
+
+def outcome_of(process: simpy.Process) -> MoveOutcome:
+    """The MoveOutcome a finished movement process returned."""
+    outcome = process.value
+    assert isinstance(outcome, MoveOutcome)
+    return outcome
 
 
 def test_planned_route_personnel_by_air_then_road(tiny: Scenario) -> None:
@@ -98,7 +106,7 @@ def test_single_server_queue_matches_hand_timeline(tiny: Scenario) -> None:
     sc = with_nodes(tiny, PRZ={"servers": 1, "handling_days": 1.0})
     rail = 2000 / (12 * DAY)  # 6.944 d to PRZ
     onward = 90 / (20 * DAY)  # 0.1875 d PRZ -> DEPOT_W
-    moves = [("HOME_GBR", "DEPOT_W", {Mode.rail}, {}) for _ in range(3)]
+    moves: list[Move] = [("HOME_GBR", "DEPOT_W", {Mode.rail}, {}) for _ in range(3)]
     outcomes, rec = run_moves(sc, moves)
     # served one after another: finish at rail + 1, + 2, + 3 days; waits 0, 1, 2
     assert [o.arrived for o in outcomes] == [True, True, True]
@@ -122,7 +130,7 @@ def test_single_server_queue_matches_hand_timeline(tiny: Scenario) -> None:
 
 def test_priority_serves_lower_number_first(tiny: Scenario) -> None:
     sc = with_nodes(tiny, PRZ={"servers": 1, "handling_days": 1.0})
-    moves = [("HOME_GBR", "DEPOT_W", {Mode.rail}, {"priority": 1}) for _ in range(3)]
+    moves: list[Move] = [("HOME_GBR", "DEPOT_W", {Mode.rail}, {"priority": 1}) for _ in range(3)]
     moves.append(("HOME_GBR", "DEPOT_W", {Mode.rail}, {"priority": 0}))
     outcomes, _ = run_moves(sc, moves)
     # the first holds the server; the priority-0 movement goes next despite arriving last
@@ -132,14 +140,14 @@ def test_priority_serves_lower_number_first(tiny: Scenario) -> None:
 
 def test_air_hub_diverts_beyond_max_on_ground(tiny: Scenario) -> None:
     sc = with_nodes(tiny, RZE={"servers": 1, "handling_days": 1.0, "max_on_ground": 3})
-    moves = [("HOME_GBR", "DEPOT_W", {Mode.air, Mode.road}, {}) for _ in range(5)]
+    moves: list[Move] = [("HOME_GBR", "DEPOT_W", {Mode.air, Mode.road}, {}) for _ in range(5)]
     outcomes, _ = run_moves(sc, moves)
     assert [o.arrived for o in outcomes] == [True, True, True, False, False]
     assert outcomes[3].days == pytest.approx(1700 / (700 * DAY))
 
 
 def test_closed_link_holds_movement_until_reopened(tiny: Scenario) -> None:
-    moves = [("RZE", "DEPOT_W", {Mode.road}, {})]
+    moves: list[Move] = [("RZE", "DEPOT_W", {Mode.road}, {})]
     outcomes, _ = run_moves(
         tiny,
         moves,
@@ -164,7 +172,7 @@ def test_factors_multiply_and_slow_transit(tiny: Scenario) -> None:
     assert route is not None
     proc = env.process(net.move(route))
     env.run()
-    assert proc.value.days == pytest.approx(2 * 180 / (40 * DAY))  # mud halves speed
+    assert outcome_of(proc).days == pytest.approx(2 * 180 / (40 * DAY))  # mud halves speed
 
 
 def test_reroute_goes_around_closed_link_and_wait_does_not(tiny: Scenario) -> None:
@@ -204,7 +212,7 @@ def test_random_transit_variation_uses_rng(tiny: Scenario) -> None:
         assert route is not None
         proc = env.process(net.move(route))
         env.run()
-        return float(proc.value.days)
+        return float(outcome_of(proc).days)
 
     assert days(1) == days(1)
     assert days(1) != days(2)

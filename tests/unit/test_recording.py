@@ -39,7 +39,7 @@ def test_frame_has_contract_columns_dtypes_and_sort() -> None:
     assert list(df["nation"][:3]) == ["FRA", "GBR", "GBR"]
     assert list(df["value"][:3]) == [400.0, 500.0, 600.0]
     assert df.loc[3, "day"] == -1 and df.loc[3, "value"] == 12.5
-    assert math.isnan(df.loc[4, "value"]) and df.loc[4, "node"] == "PRZ"
+    assert math.isnan(float(df["value"].iloc[4])) and df.loc[4, "node"] == "PRZ"
 
 
 def test_same_rows_give_identical_frames() -> None:

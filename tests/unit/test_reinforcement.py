@@ -230,3 +230,17 @@ def test_baseline_gives_a_closure_distribution_not_a_date() -> None:
     closures = pd.Series([o["reinforcement_closure_days"] for o in outcomes])
     assert len(triggers) == 6
     assert closures.nunique(dropna=False) > 1  # NaN (not closed in the horizon) counts once
+
+
+def test_unit_taken_by_a_relief_is_not_also_sent_as_reinforcement() -> None:
+    # the pool's only unit fills the slot at t = 0; a plan alerted at t = 0 finds nobody
+    sc = line_with(horizon=30, tiers=tiers(2.0), plans=[plan(trigger_day=0.0)])
+    data = sc.model_dump()
+    data["force"]["initial_state"] = "from_home"
+    sc = Scenario.model_validate(data)
+    daily = run_replication(sc, alloc(1, 1), base_seed=1, replication=0).daily
+    assert math.isnan(run_values(daily)["reinforcement_closure_days"])
+    units = daily[daily["metric"].str.startswith("units_")].groupby("day")["value"].sum()
+    assert (units == 1).all()
+    deployed = daily[daily["metric"] == "deployed_pax"].groupby("day")["value"].sum()
+    assert deployed[29] == 500
