@@ -25,7 +25,8 @@ Sources, in this order for each required capability:
 Recorded: daily ``reinforcement_arrived_pax`` by sector (cumulative over the sector's plans),
 and whole-run ``reinforcement_trigger_day``, ``reinforcement_closure_days`` and
 ``reinforcement_on_time`` (1 if closed within ``target_days``, 0 if not; no row when the horizon
-ends before the target is decided), each with ``sector`` set to the plan's sector.
+ends before the target is decided), each with ``sector`` set to the plan's sector. A plan whose
+trigger falls after the horizon records only its trigger day.
 """
 
 from __future__ import annotations
@@ -235,6 +236,8 @@ class ReinforcementEngine:
             sector = state.plan.sector
             add = self.recorder.add_run
             add("reinforcement_trigger_day", state.trigger_day, sector=sector)
+            if state.trigger_day >= horizon:
+                continue  # the attack falls after the run: nothing to judge
             closure = math.nan
             if not math.isnan(state.closure_day):
                 closure = max(0.0, state.closure_day - state.trigger_day)

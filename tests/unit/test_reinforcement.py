@@ -202,12 +202,21 @@ def test_theatre_reserve_moves_by_road_from_the_nearest_depot() -> None:
     assert values["reinforcement_on_time"] == 1.0
 
 
-def test_trigger_after_the_horizon_records_no_verdict() -> None:
+def test_horizon_cuts_are_not_judged() -> None:
     sc = line_with(horizon=50, tiers=tiers(2.0), plans=[plan()])
     values = run_values(run_replication(sc, alloc(1, 8), 1, 0).daily)
     assert values["reinforcement_trigger_day"] == 100.0
+    assert "reinforcement_closure_days" not in values.index
+    assert "reinforcement_on_time" not in values.index
+    # triggered at 100, closing at 113 (see the hand timeline above) but the run ends at 110:
+    # not closed (NaN) and, 10 days into a 20-day target, not yet late either
+    short = line_with(horizon=110, tiers=tiers(2.0), plans=[plan()])
+    values = run_values(run_replication(short, alloc(1, 8), 1, 0).daily)
     assert math.isnan(values["reinforcement_closure_days"])
     assert "reinforcement_on_time" not in values.index
+    # with a 125-day run it has closed, 13 days after the trigger: on time
+    done = line_with(horizon=125, tiers=tiers(2.0), plans=[plan()])
+    assert run_values(run_replication(done, alloc(1, 8), 1, 0).daily)["reinforcement_on_time"] == 1
 
 
 @pytest.mark.slow
