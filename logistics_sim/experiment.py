@@ -108,7 +108,7 @@ def run_and_store(
         reps = daily["replication"].unique()
         if len(reps) > 1 or (len(reps) == 1 and int(reps[0]) != replication):
             raise ValueError(f"frame carries replication numbers {sorted(reps)}")
-        data = rf.daily_to_parquet_bytes(daily)
+        data = rf.daily_to_parquet_bytes(daily, normalised=True)
         if folder is not None:
             rf.write_bytes_atomic(rf.replication_path(Path(folder), replication), data)
         return Outcome(

@@ -48,61 +48,93 @@ CLOSURE_METRICS = frozenset({"initial_deployment_closure_days", "reinforcement_c
 # ---------------------------------------------------------------------------------------------
 
 
-def _daily_total(daily: pd.DataFrame, metric: str, days: pd.Index) -> pd.Series:
-    """Sum of ``metric`` over all dimensions per day, 0 on days without rows (additive series)."""
-    rows = daily[(daily["metric"] == metric) & (daily["day"] >= 0)]
+DAILY_INPUTS = (
+    "deployed_pax",
+    "gapped_slots",
+    "demand_t",
+    "delivered_t",
+    "consumed_t",
+    "shortfall_t",
+    "days_of_supply",
+    "node_utilisation",
+)
+WHOLE_RUN_INPUTS = (
+    "initial_deployment_closure_days",
+    "reinforcement_closure_days",
+    "reinforcement_on_time",
+)
+_EMPTY = pd.DataFrame(
+    {
+        "day": pd.Series(dtype="int32"),
+        "node": pd.Series(dtype="str"),
+        "value": pd.Series(dtype="float64"),
+    }
+)
+
+
+def _split(daily: pd.DataFrame, first_day: int) -> dict[str, pd.DataFrame]:
+    """The rows each summary metric needs, by input metric (one pass over a large frame).
+
+    Daily inputs keep days ``>= first_day`` (warm-up removed); whole-run inputs keep day -1.
+    """
+    metric = daily["metric"]
+    wanted = daily.loc[
+        metric.isin(DAILY_INPUTS + WHOLE_RUN_INPUTS), ["metric", "day", "node", "value"]
+    ]
+    day = wanted["day"]
+    daily_rows = wanted["metric"].isin(DAILY_INPUTS) & (day >= first_day)
+    run_rows = wanted["metric"].isin(WHOLE_RUN_INPUTS) & (day == -1)
+    kept = wanted[daily_rows | run_rows]
+    parts = {str(k): v for k, v in kept.groupby("metric", sort=False, observed=True)}
+    return {name: parts.get(name, _EMPTY) for name in DAILY_INPUTS + WHOLE_RUN_INPUTS}
+
+
+def _daily_total(rows: pd.DataFrame, days: pd.Index) -> pd.Series:
+    """Sum over all dimensions per day, 0 on days without rows (additive series)."""
     totals = rows.groupby("day")["value"].sum()
     return totals.reindex(days, fill_value=0.0).astype("float64")
 
 
-def _whole_run(daily: pd.DataFrame, metric: str) -> np.ndarray:
-    """Values of a whole-run metric (day = -1), one per dimension combination."""
-    rows = daily[(daily["metric"] == metric) & (daily["day"] == -1)]
-    return rows["value"].to_numpy(dtype="float64")
-
-
 def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     """The summary metrics of one replication's daily frame (NaN where undefined)."""
-    warmup = scenario.experiment.warmup_days
-    first_day = math.ceil(warmup)
+    first_day = math.ceil(scenario.experiment.warmup_days)
     days = pd.RangeIndex(first_day, scenario.horizon_days, name="day")
-    window = daily[(daily["day"] >= first_day) | (daily["day"] == -1)]
+    rows = _split(daily, first_day)
+    has_days = len(days) > 0
     out: dict[str, float] = {}
 
-    strength = _daily_total(window, "deployed_pax", days)
-    has_days = len(days) > 0
+    strength = _daily_total(rows["deployed_pax"], days)
     out["deployed_strength_mean_pax"] = float(strength.mean()) if has_days else math.nan
     out["deployed_strength_min_pax"] = float(strength.min()) if has_days else math.nan
     target = scenario.force.target_deployed_pax
     out["days_below_target"] = float((strength < target).sum())
 
-    closure = _whole_run(daily, "initial_deployment_closure_days")
+    closure = rows["initial_deployment_closure_days"]["value"].to_numpy(dtype="float64")
     out["initial_deployment_closure_days"] = float(closure[0]) if closure.size else math.nan
 
-    out["rotation_gap_unit_days"] = float(_daily_total(window, "gapped_slots", days).sum())
+    out["rotation_gap_unit_days"] = float(_daily_total(rows["gapped_slots"], days).sum())
 
-    demand = _daily_total(window, "demand_t", days)
-    delivered = _daily_total(window, "delivered_t", days)
-    consumed = _daily_total(window, "consumed_t", days)
+    demand = _daily_total(rows["demand_t"], days)
+    delivered = _daily_total(rows["delivered_t"], days)
+    consumed = _daily_total(rows["consumed_t"], days)
     out["supply_demand_t_per_day"] = float(demand.mean()) if has_days else math.nan
     out["supply_delivered_t_per_day"] = float(delivered.mean()) if has_days else math.nan
     total_demand = float(demand.sum())
     out["fill_rate"] = float(consumed.sum()) / total_demand if total_demand > 0 else math.nan
 
-    shortfall = window[(window["metric"] == "shortfall_t") & (window["day"] >= 0)]
+    shortfall = rows["shortfall_t"]
     out["stockout_days"] = float(shortfall.loc[shortfall["value"] > 0, "day"].nunique())
 
-    dos = window.loc[(window["metric"] == "days_of_supply") & (window["day"] >= 0), "value"]
+    dos = rows["days_of_supply"]["value"]
     out["min_days_of_supply"] = float(dos.min()) if dos.notna().any() else math.nan
 
-    reinf = _whole_run(daily, "reinforcement_closure_days")
+    reinf = rows["reinforcement_closure_days"]["value"].to_numpy(dtype="float64")
     # Several plans: the run's closure is its slowest plan; one never closed makes it NaN.
     out["reinforcement_closure_days"] = float(reinf.max()) if reinf.size else math.nan
-    on_time = _whole_run(daily, "reinforcement_on_time")
+    on_time = rows["reinforcement_on_time"]["value"].to_numpy(dtype="float64")
     out["probability_reinforcement_on_time"] = float(on_time.mean()) if on_time.size else math.nan
 
-    util = window[(window["metric"] == "node_utilisation") & (window["day"] >= 0)]
-    per_node = util.groupby("node")["value"].mean()
+    per_node = rows["node_utilisation"].groupby("node")["value"].mean()
     out["max_node_utilisation"] = float(per_node.max()) if per_node.notna().any() else math.nan
     return out
 
