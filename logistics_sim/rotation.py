@@ -76,12 +76,16 @@ class TourRules:
 def _mode_route(
     network: LocNetwork, origin: str, destination: str, mode: Mode
 ) -> tuple[Route | None, frozenset[Mode]]:
-    """Route by ``mode`` alone where the network allows, else by ``mode`` with road legs."""
-    for modes in (frozenset({mode}), frozenset({mode, Mode.road})):
+    """Route by ``mode`` alone where the network allows, else by ``mode`` with road legs.
+
+    The modes returned are those a re-planned route may use (``mode`` and road): a movement
+    rerouted around a struck link may finish by road.
+    """
+    modes = frozenset({mode, Mode.road})
+    route = network.route(origin, destination, {mode})
+    if route is None:
         route = network.route(origin, destination, modes)
-        if route is not None:
-            return route, modes
-    return None, frozenset({mode, Mode.road})
+    return route, modes
 
 
 def unit_legs(

@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.model import SUBSYSTEMS, run_replication, subsystem_rngs
-from logistics_sim.recording import COLUMNS
+from logistics_sim.model import (
+    SUBSYSTEMS,
+    CountingEnvironment,
+    build_model,
+    run_replication,
+    subsystem_rngs,
+)
+from logistics_sim.recording import COLUMNS, Recorder
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
 ALLOCATION = pd.DataFrame(
@@ -80,3 +86,44 @@ def test_empty_allocation_runs_and_records_no_force(tiny: Scenario) -> None:
     assert (daily["metric"] == "deployed_pax").sum() == 0
     run = daily[daily["day"] == -1].set_index("metric")["value"]
     assert np.isnan(run["initial_deployment_closure_days"])
+
+
+def test_capacity_factor_set_at_run_time_slows_the_gauge_change() -> None:
+    """Disruption path: a strike leaves the gauge change a quarter of its capacity from t = 0.
+
+    Six trains, six lines, 8 days each at full capacity: equipment arrives at 4 + 8 + 1 = 13.
+    At factor 0.25 each handling takes 32 days: arrival at 4 + 32 + 1 = 37.
+    """
+    data = load_scenario(Path(__file__).resolve().parents[1] / "data" / "rotation_line.yaml")
+    raw = data.model_dump()
+    raw["horizon_days"] = 400
+    raw["force"]["initial_state"] = "from_home"
+    raw["force"]["target_deployed_pax"] = 3000
+    raw["rotation"]["fall_in_on_equipment"] = False
+    for node in raw["network"]["nodes"]:
+        if node["id"] == "GAUGE":
+            node.update(servers=6, handling_days=8.0)
+    sc = Scenario.model_validate(raw)
+    allocation = pd.DataFrame(
+        {"nation": ["GBR"], "capability": ["inf"], "units": [6], "pool_units": [30]}
+    )
+
+    def closure_and_gaps(factor: float) -> tuple[float, float]:
+        env = CountingEnvironment()
+        recorder = Recorder(sc.horizon_days)
+        model = build_model(env, sc, allocation, subsystem_rngs(1, 0), recorder)
+        model.network.set_factor("GAUGE", "strike", factor)
+        assert model.tick is not None
+        env.run(until=model.tick)
+        model.finish()
+        daily = recorder.frame(0)
+        run = daily[daily["day"] == -1].set_index("metric")["value"]
+        late = daily[
+            (daily["day"] >= 40) & daily["metric"].isin(["gapped_slots", "extended_units"])
+        ]
+        return float(run["initial_deployment_closure_days"]), float(late["value"].sum())
+
+    full_closure, full_late = closure_and_gaps(1.0)
+    cut_closure, cut_late = closure_and_gaps(0.25)
+    assert full_closure == 13.0 and full_late == 0.0
+    assert cut_closure == 37.0 and cut_late > 0.0
