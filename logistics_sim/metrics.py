@@ -9,7 +9,10 @@ docs/engine_contract.md ("Summary metrics"). Two conventions analysts must know:
 - **Undefined values.** A closure never reached (initial deployment, reinforcement) is NaN in
   that replication. The summary's mean and CI are over the replications where the value is
   defined (``n``); ``never_reached`` and ``share_reached`` say how many closed at all, and the
-  verdict never PASSes a criterion on such a metric unless every replication closed.
+  verdict never PASSes a criterion on such a metric unless every replication closed. A
+  reinforcement plan triggered after the horizon has no closure at all: such replications are
+  neither reached nor never-reached (``reinforcement_plans_triggered`` counts the plans that
+  were triggered).
   ``fill_rate`` is NaN when nothing was demanded.
 """
 
@@ -38,9 +41,12 @@ METRIC_UNITS: dict[str, str] = {
     "reinforcement_closure_days": "days",
     "probability_reinforcement_on_time": "probability",
     "max_node_utilisation": "share",
+    "reinforcement_plans_triggered": "plans",
 }
 SUMMARY_METRICS = tuple(METRIC_UNITS)
 CLOSURE_METRICS = frozenset({"initial_deployment_closure_days", "reinforcement_closure_days"})
+#: A closure metric only applies to replications where its gate metric is > 0.
+CLOSURE_GATES = {"reinforcement_closure_days": "reinforcement_plans_triggered"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,7 +136,9 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
 
     reinf = rows["reinforcement_closure_days"]["value"].to_numpy(dtype="float64")
     # Several plans: the run's closure is its slowest plan; one never closed makes it NaN.
+    # A plan triggered after the horizon has no closure row: not applicable, not "never".
     out["reinforcement_closure_days"] = float(reinf.max()) if reinf.size else math.nan
+    out["reinforcement_plans_triggered"] = float(reinf.size)
     on_time = rows["reinforcement_on_time"]["value"].to_numpy(dtype="float64")
     out["probability_reinforcement_on_time"] = float(on_time.mean()) if on_time.size else math.nan
 
@@ -198,7 +206,6 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
 def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[str, dict]:
     """``metrics`` block of summary.json: mean, CI, unit and counts for every metric."""
     out: dict[str, dict] = {}
-    total = len(per_replication)
     for name in per_replication.columns:
         values = per_replication[name].to_list()
         ci = mean_ci(values, confidence)
@@ -210,10 +217,20 @@ def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[s
             "n": ci.n,
         }
         if name in CLOSURE_METRICS:
-            entry["never_reached"] = total - ci.n
-            entry["share_reached"] = ci.n / total if total else math.nan
+            applicable = _applicable(per_replication, str(name))
+            entry["never_reached"] = applicable - ci.n
+            entry["share_reached"] = ci.n / applicable if applicable else math.nan
         out[str(name)] = entry
     return out
+
+
+def _applicable(per_replication: pd.DataFrame, closure: str) -> int:
+    """Replications where a closure could happen (reinforcement: some plan was triggered)."""
+    gate = CLOSURE_GATES.get(closure)
+    if gate is None or gate not in per_replication.columns:
+        return len(per_replication)
+    gates = per_replication[gate]
+    return int(((gates > 0) | gates.isna()).sum())  # unknown gate: assume it applied
 
 
 def paired_difference(

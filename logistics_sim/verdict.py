@@ -4,8 +4,8 @@ DESIGN.md §4: a criterion PASSes when its whole confidence interval meets the t
 when the whole interval misses it, and is AT_RISK otherwise. Cases the rule alone leaves open:
 
 - one replication (no interval): AT_RISK — one run proves nothing either way;
-- no replication with a value: FAIL for a closure time (never reached = missed the target),
-  AT_RISK for anything else (the metric cannot be judged, e.g. no supply demand);
+- no replication with a value: FAIL for a closure time that was due but never reached (missed
+  the target), AT_RISK otherwise (cannot be judged: no plan triggered, no supply demand);
 - a closure reached in only some replications: at best AT_RISK, whatever the interval.
 """
 
@@ -51,12 +51,13 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
     level = f"{confidence:.0%}"
 
     if n == 0:
-        closure = criterion.metric in CLOSURE_METRICS
+        closure = criterion.metric in CLOSURE_METRICS and never > 0
         verdict = FAIL if closure else AT_RISK
         why = (
             "never reached in any replication"
             if closure
-            else "undefined in every replication, so it cannot be judged"
+            else "undefined in every replication (not triggered, or nothing to measure), "
+            "so it cannot be judged"
         )
         text = f"{criterion.name}: {criterion.metric} was {why}."
     elif n == 1 or math.isnan(low) or math.isnan(high):

@@ -174,3 +174,16 @@ def test_paired_difference_uses_matching_replications():
     diff = paired_difference(variant, base)["fill_rate"]
     assert diff.mean == pytest.approx(0.1)
     assert diff.ci_low == pytest.approx(0.1) and diff.ci_high == pytest.approx(0.1)
+
+
+def test_reinforcement_not_triggered_is_neither_reached_nor_never(tiny):
+    # replication 0: the plan closed; 1: triggered, never closed; 2: triggered after the horizon
+    per_rep = metrics_frame(
+        (r, {"reinforcement_closure_days": v, "reinforcement_plans_triggered": t})
+        for r, (v, t) in enumerate([(12.0, 1.0), (math.nan, 1.0), (math.nan, 0.0)])
+    )
+    closure = summarise(per_rep)["reinforcement_closure_days"]
+    assert (closure["n"], closure["never_reached"], closure["share_reached"]) == (1, 1, 0.5)
+    late = frame([(-1, "reinforcement_trigger_day", "", "east", "", "", "", 500.0)])
+    m = replication_metrics(late, tiny)
+    assert m["reinforcement_plans_triggered"] == 0 and math.isnan(m["reinforcement_closure_days"])

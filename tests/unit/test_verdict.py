@@ -80,3 +80,9 @@ def test_overall_is_the_worst():
         0.95,
     )
     assert verdict == "INFEASIBLE" and [e["verdict"] for e in entries] == [PASS, FAIL]
+
+
+def test_closure_never_due_cannot_be_judged():
+    closure = crit("reinforcement_closure_days", "<=", 20.0)
+    entry = judge(closure, stat(math.nan, math.nan, math.nan, n=0, never_reached=0), 0.95)
+    assert entry["verdict"] == AT_RISK and "not triggered" in entry["explanation"]
