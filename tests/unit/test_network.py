@@ -221,3 +221,50 @@ def test_random_transit_variation_uses_rng(tiny: Scenario) -> None:
 
 def road_days() -> float:
     return 180 / (40 * DAY)
+
+
+def test_node_queue_matches_mm1_theory(tiny: Scenario) -> None:
+    """Poisson movements (1.5/day) into one server with exponential handling (mean 0.5 d).
+
+    M/M/1 with rho = 0.75: mean wait Wq = rho / (mu - lambda) = 1.5 d, utilisation 0.75 and,
+    by Little's law, mean queue Lq = lambda Wq = 2.25. Batch means give the interval.
+    """
+    sc = with_nodes(tiny, PRZ={"servers": 1, "handling_days": {"kind": "exponential", "mean": 0.5}})
+    env = simpy.Environment()
+    horizon = 12000
+    rec = Recorder(horizon)
+    net = LocNetwork(env, sc, np.random.default_rng(42), rec)
+    route = net.route("RZE", "PRZ", {Mode.road})
+    assert route is not None
+    arrivals_rng = np.random.default_rng(7)
+    waits: list[tuple[float, float]] = []
+
+    def one(start: float) -> Any:
+        outcome = yield from net.move(route)
+        waits.append((start, outcome.wait_days))
+
+    def source() -> Any:
+        while True:
+            yield env.timeout(arrivals_rng.exponential(1 / 1.5))
+            env.process(one(env.now))
+
+    def tick() -> Any:
+        for d in range(horizon):
+            yield env.timeout(1)
+            net.record_day(d)
+
+    env.process(source())
+    env.process(tick())
+    env.run(until=horizon + 0.5)
+    warm = 500.0
+    kept = np.array([w for t, w in waits if t >= warm])
+    batches = np.array([b.mean() for b in np.array_split(kept, 30)])
+    half = 3.0 * batches.std(ddof=1) / np.sqrt(len(batches))
+    assert abs(kept.mean() - 1.5) <= half, (kept.mean(), half)
+    assert 0 < half < 0.3  # the interval is informative
+    df = rec.frame(0)
+    prz = df[(df["node"] == "PRZ") & (df["day"] >= warm)]
+    util = prz[prz["metric"] == "node_utilisation"]["value"].to_numpy()
+    queue = prz[prz["metric"] == "node_queue_length"]["value"].to_numpy()
+    assert util.mean() == pytest.approx(0.75, abs=0.03)
+    assert queue.mean() == pytest.approx(1.5 * kept.mean(), rel=0.05)  # Little's law
