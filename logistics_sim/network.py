@@ -9,8 +9,11 @@ link's capacity factor (mud slows traffic), and nodes with handling, which are
 diverts a movement that arrives when that many are already present (waiting or in service).
 
 Capacity factors (1 = nominal, 0 = closed) are set at run time by disruptions and seasons per
-cause; causes multiply. A movement waits while the link or node ahead is closed, or re-plans
-around it under ``InTransitPolicy.reroute``.
+cause; causes multiply. A movement waits while the link ahead is closed, and at a handling node
+while that node is closed (holding its place in the queue); a node without handling delays
+nobody. Under ``InTransitPolicy.reroute`` a movement re-plans around a closed link or node
+ahead, and waits only when no open route is left. A factor applies to handling that starts
+after it is set (a handling in progress keeps its duration).
 
 Planned route times use the means of the distributions, so ``Route.planned_days`` is the
 expected uncongested time: the sum of link days plus the mean handling at each node after the
