@@ -17,8 +17,10 @@ Under ``gap`` it leaves on time. A relief's tour starts when it arrives.
 Start states. ``from_home``: every slot is empty; first units depart evenly spread over
 ``readiness_spread_days`` (slot order interleaves nations and types) and compete for the same
 nodes. ``deployed``: each nation's slots of a type start filled, with tour ends evenly staggered
-``(T - O) / S`` apart (S slots; the first relief departs at t = 0), which is the steady state the
-staggered pool ``ceil(S x C / (T - O))`` is sized for.
+``(T - O) / S`` apart (S slots; the first relief departs at t = 0) and the rest of the pool at
+home and ready, which is the steady state the staggered pool ``ceil(S x C / (T - O))`` is sized
+for. ``initial_deployment_closure_days`` is the first time the deployed troops (reinforcements
+included) reach ``force.target_deployed_pax`` (0 for a deployed start that meets it).
 
 Pool per (nation, capability): the allocation's ``pool_units`` column if present, else
 ``rotation_math.pool_units_staggered(S, C / (T - O))`` with the transit time tau taken as the
