@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logistics_sim import Scenario, load_scenario
 from logistics_sim.network import LocNetwork, MoveOutcome, planned_route
@@ -268,3 +270,49 @@ def test_node_queue_matches_mm1_theory(tiny: Scenario) -> None:
     queue = prz[prz["metric"] == "node_queue_length"]["value"].to_numpy()
     assert util.mean() == pytest.approx(0.75, abs=0.03)
     assert queue.mean() == pytest.approx(1.5 * kept.mean(), rel=0.05)  # Little's law
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    closures=st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["PRZ", "RZE", "L_RZE_W_ROAD", "L_PRZ_W_RAIL", "mode:road", "mode:rail"]
+            ),
+            st.floats(0, 20),
+            st.floats(0.1, 10),
+            st.sampled_from([0.0, 0.25, 0.5]),
+        ),
+        max_size=6,
+    ),
+    policy=st.sampled_from(list(InTransitPolicy)),
+    n_moves=st.integers(1, 6),
+)
+def test_every_movement_arrives_no_faster_than_planned(
+    tiny: Scenario,
+    closures: list[tuple[str, float, float, float]],
+    policy: InTransitPolicy,
+    n_moves: int,
+) -> None:
+    """Under any closures that end, every movement arrives, no sooner than its planned time.
+
+    Fixed handling and transit (capacity factors only slow things down); waits are never
+    negative and never exceed the elapsed time.
+    """
+    sc = with_nodes(tiny, PRZ={"handling_days": 0.5})
+    actions: list[tuple[float, str, str, float]] = []
+    for i, (target, start, length, factor) in enumerate(closures):
+        actions += [(start, target, f"c{i}", factor), (start + length, target, f"c{i}", 1.0)]
+    actions.sort(key=lambda a: a[0])
+    modes = {Mode.road, Mode.rail, Mode.air}
+    moves: list[Move] = [
+        ("HOME_GBR", "DEPOT_E", modes, {"in_transit_policy": policy, "modes": modes})
+        for _ in range(n_moves)
+    ]
+    outcomes, _ = run_moves(sc, moves, days=200, actions=actions)
+    planned = planned_route(sc, "HOME_GBR", "DEPOT_E", modes)
+    assert planned is not None
+    for outcome in outcomes:
+        assert outcome.arrived
+        assert outcome.days >= planned.planned_days - 1e-9
+        assert 0 <= outcome.wait_days <= outcome.days + 1e-9
