@@ -12,7 +12,6 @@ are updated incrementally on each state change so that daily recording costs no 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -193,10 +192,6 @@ class ForceState:
             state.units_in_state[key][UnitState.at_home] = len(units)
         return state
 
-    def slots_of(self, key: GroupKey) -> list[Slot]:
-        """Slots of one (nation, capability), in index order."""
-        return [s for s in self.slots if (s.nation, s.capability) == key]
-
     def _set_state(self, unit: Unit, state: UnitState) -> None:
         counts = self.units_in_state[(unit.nation, unit.capability)]
         counts[unit.state] -= 1
@@ -260,7 +255,3 @@ class ForceState:
         for (_, sector, cap), pax in self.deployed_pax.items():
             result[(sector, cap)] = result.get((sector, cap), 0) + pax
         return result
-
-    def gapped_slots(self) -> Iterable[Slot]:
-        """Slots nobody covers now."""
-        return (s for s in self.slots if s.gapped)
