@@ -183,11 +183,18 @@ def _run_processes(
             initargs=(os.getpid(),),
         ) as pool:
             futures: dict[Any, int] = {}
-            while futures or (queue and not suspects):
+            broken = False
+            while futures or (queue and not broken):
                 # Two tasks per worker in flight: workers stay busy, yet a break loses little.
-                while queue and not suspects and len(futures) < 2 * jobs:
+                while queue and not broken and len(futures) < 2 * jobs:
                     r = queue.pop()
-                    futures[pool.submit(task, r, str(folder))] = r
+                    try:
+                        futures[pool.submit(task, r, str(folder))] = r
+                    except BrokenProcessPool:  # broke before any future told us
+                        queue.append(r)
+                        broken = True
+                if not futures:
+                    break
                 done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
                 for fut in done:
                     r = futures.pop(fut)
@@ -195,6 +202,7 @@ def _run_processes(
                         outcome = fut.result()
                     except BrokenProcessPool:
                         suspects.append(r)
+                        broken = True
                         continue
                     yield outcome
         for r in sorted(suspects):
