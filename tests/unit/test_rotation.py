@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logistics_sim import Scenario, load_scenario
 from logistics_sim.model import run_replication
@@ -223,3 +225,29 @@ def test_air_hub_mog_diverts_and_retries(line: Scenario) -> None:
     daily = run_replication(sc, alloc(3, 15), base_seed=1, replication=0).daily
     assert run_value(daily, "diverted_movements") == 3
     assert run_value(daily, "initial_deployment_closure_days") == 17.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    tour=st.integers(20, 200),
+    dwell=st.sampled_from([0.5, 1.0, 2.0, 3.0, 4.0]),
+    overlap_share=st.floats(0.05, 0.4),
+    slots=st.integers(1, 6),
+)
+def test_staggered_pool_suffices_for_any_rotation_rules(
+    line: Scenario, tour: int, dwell: float, overlap_share: float, slots: int
+) -> None:
+    """Little's law: with reliefs evenly staggered, ceil(S C / (T - O)) units never gap a slot."""
+    overlap = max(1.0, round(tour * overlap_share))
+    cycle = cycle_days(tour, dwell, 5.0)
+    sc = variant(
+        line,
+        horizon_days=int(3 * cycle),
+        rotation__tour_days=float(tour),
+        rotation__dwell_ratio=dwell,
+        rotation__overlap_days=overlap,
+    )
+    pool = pool_units_staggered(slots, pool_multiplier(tour, dwell, overlap, 5.0))
+    daily = run_replication(sc, alloc(slots, pool), base_seed=1, replication=0).daily
+    assert series(daily, "gapped_slots").sum() == 0
+    assert (series(daily, "units_deployed") >= slots).all()
