@@ -264,7 +264,7 @@ def sweep(
     typer.echo(f"sweep table: {result.folder / 'sweep.csv'}")
     for row in shown.itertuples(index=False):
         typer.echo(
-            f"  variant {row.variant:3d} {row.varied:30.30} {row.verdict:10} {row.metric}: "
+            f"  variant {row.variant:3d} {row.settings:40.40} {row.verdict:10} {row.metric}: "
             f"{row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}] "
             f"diff {row.diff_vs_baseline:+.4g} [{row.diff_ci_low:+.4g}, {row.diff_ci_high:+.4g}]"
         )

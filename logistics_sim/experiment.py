@@ -796,6 +796,11 @@ def design(parameters: Sequence[SweepParameter], kind: str = "factorial") -> lis
     return variants
 
 
+def variant_label(overrides: dict[str, Any]) -> str:
+    """``rotation.dwell_ratio=3, horizon_days=90`` (``baseline`` for no override)."""
+    return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "baseline"
+
+
 @dataclass
 class SweepResult:
     """The comparison table (as sweep.csv) and each variant's run."""
@@ -872,7 +877,7 @@ def sweep(
             choice = AllocationChoice(allocation, "given by caller")
         else:
             choice = (choose or choose_allocation)(scen)
-        label = ", ".join(f"{k}={v}" for k, v in overrides.items()) or "baseline"
+        label = variant_label(overrides)
         runs.append(
             simulate(
                 scen,
@@ -913,6 +918,7 @@ def sweep_table(
             row: dict[str, Any] = {"variant": i}
             row.update({p.path: overrides.get(p.path, "") for p in parameters})
             row["varied"] = ";".join(overrides) or "baseline"
+            row["settings"] = variant_label(overrides)
             row.update(
                 metric=metric,
                 unit=stat["unit"],

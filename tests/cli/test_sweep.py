@@ -49,6 +49,7 @@ def test_factorial_sweep_writes_table(fake_model, tmp_path):
     table = pd.read_csv(out / "sweep.csv")
     assert table["variant"].nunique() == 1 + 4
     assert "variant   0 baseline" in result.stdout and "fill_rate" in result.stdout
+    assert "rotation.dwell_ratio=3, nations[FRA].tour_days=120" in result.stdout
     assert sorted(p.name for p in out.glob("variant-*")) == [f"variant-{i:03d}" for i in range(5)]
 
 

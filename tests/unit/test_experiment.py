@@ -383,6 +383,7 @@ def test_sweep_uses_common_random_numbers(tmp_path, allocation):
     # difference is exactly zero, not merely small.
     assert fill.loc[1, "diff_vs_baseline"] == 0.0 and fill.loc[2, "diff_ci_high"] == 0.0
     assert fill.loc[0, "varied"] == "baseline" and fill.loc[4, "varied"] == "horizon_days"
+    assert fill.loc[4, "settings"] == "horizon_days=90"
     assert (tmp_path / "sw" / "variant-004" / "summary.json").exists()
     assert len(result.runs) == 5
     gaps = table[table["metric"] == "rotation_gap_unit_days"].set_index("variant")
