@@ -262,9 +262,10 @@ def sweep(
     criteria = {c.metric for c in load_scenario(file).criteria}
     shown = table[table["metric"].isin(criteria)] if criteria else table
     typer.echo(f"sweep table: {result.folder / 'sweep.csv'}")
+    width = int(table["settings"].str.len().max())
     for row in shown.itertuples(index=False):
         typer.echo(
-            f"  variant {row.variant:3d} {row.settings:40.40} {row.verdict:10} {row.metric}: "
+            f"  variant {row.variant:3d} {row.settings:{width}} {row.verdict:10} {row.metric}: "
             f"{row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}] "
             f"diff {row.diff_vs_baseline:+.4g} [{row.diff_ci_low:+.4g}, {row.diff_ci_high:+.4g}]"
         )
