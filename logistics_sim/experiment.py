@@ -335,7 +335,7 @@ class Progress:
 
     def __init__(self, enabled: bool, total: int, horizon_days: int, label: str) -> None:
         self.enabled, self.horizon_days, self.start = enabled, horizon_days, time.monotonic()
-        self.done = 0
+        self.done = self.skipped = 0
         self._bar: Any = None
         if enabled:
             from rich.progress import (
@@ -361,6 +361,12 @@ class Progress:
             self._bar.start()
             self._task = self._bar.add_task(label, total=total, rate="")
 
+    def already_done(self, done: int) -> None:
+        """Replications found finished (resume): shown as done, left out of the rate."""
+        self.done = self.skipped = done
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+
     def grow(self, total: int) -> None:
         """More replications were planned (automatic replication count)."""
         if self._bar is not None:
@@ -371,7 +377,8 @@ class Progress:
         self.done += 1
         if self._bar is not None:
             elapsed = max(time.monotonic() - self.start, 1e-9)
-            rate = f"{self.done * self.horizon_days / elapsed:,.0f} sim days/s"
+            fresh = self.done - self.skipped
+            rate = f"{fresh * self.horizon_days / elapsed:,.0f} sim days/s"
             self._bar.update(self._task, advance=1, rate=rate)
 
     def close(self) -> None:
@@ -610,7 +617,8 @@ def simulate(
         planned = n_planned
         while True:
             todo = [r for r in range(planned) if r not in per_rep and r not in failed]
-            bar.done = planned - len(todo)
+            if bar.done == 0:
+                bar.already_done(planned - len(todo))
             for outcome in execute(
                 replicate, scenario, allocation, base_seed, todo, folder, executor
             ):
