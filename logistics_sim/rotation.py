@@ -5,7 +5,8 @@ capability (a FIFO ``simpy.Store``) and departs ``O + planned move days`` before
 tour ends, so that it arrives ``O`` (overlap_days) early; both units count as deployed during
 the relief in place. A unit's move is its personnel (``rotation.personnel_mode``, through the
 air hub) and, unless ``fall_in_on_equipment``, its equipment (``rotation.equipment_mode``,
-through the gauge-change transshipment) in parallel; the unit arrives when both have. A
+through the gauge-change transshipment) in parallel; the unit arrives when both have. The first
+fill of a slot always brings its equipment: only later reliefs fall in on it. A
 movement diverted by a full air hub (MOG) tries again from home after ``DIVERSION_RETRY_DAYS``.
 
 The relieved unit moves home, dwells ``dwell_ratio x tour_days`` (nominal tour), and rejoins the
@@ -188,7 +189,7 @@ class RotationEngine:
         self.diverted_movements = 0
         self.closure_days = math.nan
         self.unroutable_slots = 0
-        self._legs: dict[tuple[str, str, str], Legs | None] = {}
+        self._legs: dict[tuple[str, str, str, bool | None], Legs | None] = {}
         for key, units in force.pools.items():
             store = simpy.Store(env)
             store.items.extend(units)
@@ -200,16 +201,27 @@ class RotationEngine:
 
     # -- set-up --------------------------------------------------------------------------------
 
-    def legs(self, slot: Slot, outbound: bool) -> Legs | None:
-        """Cached legs home -> depot (outbound) or depot -> home for the slot's unit type."""
+    def legs(
+        self, slot: Slot, outbound: bool, *, with_equipment: bool | None = None
+    ) -> Legs | None:
+        """Cached legs home -> depot (outbound) or depot -> home for the slot's unit type.
+
+        ``with_equipment=True`` forces the equipment to move even when reliefs fall in on
+        equipment left in theatre: the first fill of a slot has to bring it.
+        """
         home = self.scenario.nation(slot.nation).home_node
         if home is None:
             return None
         origin, destination = (home, slot.depot) if outbound else (slot.depot, home)
-        key = (slot.capability, origin, destination)
+        key = (slot.capability, origin, destination, with_equipment)
         if key not in self._legs:
             self._legs[key] = unit_legs(
-                self.scenario, self.network, slot.capability, origin, destination
+                self.scenario,
+                self.network,
+                slot.capability,
+                origin,
+                destination,
+                with_equipment=with_equipment,
             )
         return self._legs[key]
 
@@ -259,7 +271,7 @@ class RotationEngine:
         if incumbent is None:
             if when > env.now:
                 yield env.timeout(when - env.now)
-            incumbent = yield from self._relieve(slot)
+            incumbent = yield from self._relieve(slot, first_fill=True)
             tour_end = incumbent.arrived_at + rules.tour_days
         else:
             tour_end = when
@@ -297,11 +309,15 @@ class RotationEngine:
             slot.extended = extended
             self.extended[key] += 1 if extended else -1
 
-    def _relieve(self, slot: Slot) -> Generator[simpy.Event, Any, Unit]:
-        """Take the next ready unit of the slot's type, move it out, and put it in the slot."""
+    def _relieve(self, slot: Slot, first_fill: bool = False) -> Generator[simpy.Event, Any, Unit]:
+        """Take the next ready unit of the slot's type, move it out, and put it in the slot.
+
+        The first fill of a slot always brings the unit's equipment; later reliefs leave it at
+        home when they fall in on the equipment already in theatre.
+        """
         unit: Unit = yield self.ready[(slot.nation, slot.capability)].get()
         self.force.depart(unit)
-        legs = self.legs(slot, True)
+        legs = self.legs(slot, True, with_equipment=True if first_fill else None)
         assert legs is not None
         yield from self.move_unit(legs)
         self.force.arrive(unit, slot, self.env.now)

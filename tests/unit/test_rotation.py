@@ -251,3 +251,19 @@ def test_staggered_pool_suffices_for_any_rotation_rules(
     daily = run_replication(sc, alloc(slots, pool), base_seed=1, replication=0).daily
     assert series(daily, "gapped_slots").sum() == 0
     assert (series(daily, "units_deployed") >= slots).all()
+
+
+def test_fall_in_on_equipment_moves_equipment_on_first_fill_only(line: Scenario) -> None:
+    """Reliefs fall in on equipment left in theatre, but the build-up has to bring it.
+
+    From home, the first unit's equipment goes by rail through the gauge change (4 days of rail,
+    then half a day of handling): one arrival there, at t = 4 (the end of day 3). Reliefs after
+    that move only personnel by air, so the gauge change sees no other arrival in two years.
+    """
+    sc = variant(line, force__initial_state="from_home", rotation__fall_in_on_equipment=True)
+    sc = set_node(sc, "GAUGE", handling_days=0.5)
+    daily = run_replication(sc, alloc(1, 5), base_seed=1, replication=0).daily
+    gauge = daily[(daily["metric"] == "node_arrivals") & (daily["node"] == "GAUGE")]
+    arrivals = gauge.set_index("day")["value"]
+    assert arrivals.sum() == 1
+    assert arrivals[arrivals > 0].index.tolist() == [3]
