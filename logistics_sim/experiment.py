@@ -100,9 +100,19 @@ def run_and_store(
     base_seed: int,
     replication: int,
     folder: str | None,
+    code_sha: str | None = None,
 ) -> Outcome:
-    """Run one replication, write its Parquet atomically (or return the bytes), never raise."""
+    """Run one replication, write its Parquet atomically (or return the bytes), never raise.
+
+    With ``code_sha``, a worker whose model source differs from the run's (a file edited
+    mid-run, another package version on a Dask worker) refuses instead of mixing results.
+    """
     try:
+        if code_sha is not None and rf.code_fingerprint() != code_sha:
+            raise RuntimeError(
+                f"this worker's model code ({rf.code_fingerprint()[:12]}) differs from the "
+                f"run's ({code_sha[:12]}); install the same logistics_sim everywhere"
+            )
         result = replicate(scenario, allocation, base_seed, replication)
         daily = rf.normalise_daily(result.daily)
         reps = daily["replication"].unique()
@@ -153,7 +163,7 @@ def _run_sequential(
 ) -> Iterator[Outcome]:
     """In this process, in order."""
     for r in reps:
-        yield run_and_store(replicate, scenario, allocation, seed, r, str(folder))
+        yield run_and_store(replicate, scenario, allocation, seed, r, str(folder))  # same code
 
 
 def _run_processes(
@@ -172,7 +182,9 @@ def _run_processes(
     only the one that kills its worker is reported failed, and the rest of the run goes on.
     """
     context = multiprocessing.get_context("spawn")
-    task = partial(run_and_store, replicate, scenario, allocation, seed)
+    task = partial(
+        run_and_store, replicate, scenario, allocation, seed, code_sha=rf.code_fingerprint()
+    )
     queue = list(reversed(reps))
     while queue:
         suspects: list[int] = []
@@ -263,7 +275,8 @@ def _run_dask(
         # a cluster shared by several analysts' runs.
         model = getattr(replicate, "__qualname__", type(replicate).__name__)
         scen_sha, alloc_sha = rf.scenario_sha256(scenario)[:16], rf.allocation_sha256(allocation)
-        identity = f"{model}-{scen_sha}-{alloc_sha[:16]}-seed{seed}"
+        code = rf.code_fingerprint()
+        identity = f"{model}-{code[:12]}-{scen_sha}-{alloc_sha[:16]}-seed{seed}"
         futures = [
             client.submit(
                 run_and_store,
@@ -273,6 +286,7 @@ def _run_dask(
                 seed,
                 r,
                 target,
+                code_sha=code,
                 key=f"{identity}-{r}",
                 pure=False,
                 retries=1,
@@ -517,7 +531,7 @@ def _prepare_folder(
 ) -> None:
     """Check a folder can take this run; without resume, clear an earlier run of the same kind."""
     if resume:
-        rf.check_resumable(folder, scenario_sha, allocation_sha, seed)
+        rf.check_resumable(folder, scenario_sha, allocation_sha, seed, rf.code_fingerprint())
         rf.remove_stale_temporaries(folder)
         return
     manifest = folder / rf.MANIFEST
@@ -585,6 +599,7 @@ def simulate(
         "allocation_source": allocation_source,
         "base_seed": base_seed,
         "seeds": "numpy SeedSequence(base_seed, spawn_key=(replication,))",
+        "code_sha256": rf.code_fingerprint(),
         "replications_planned": n_planned,
         "replications_done": 0,
         "failed_replications": {},

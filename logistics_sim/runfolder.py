@@ -8,6 +8,7 @@ executor or the clock: the same scenario, allocation and seed give byte-identica
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -255,19 +256,53 @@ def versions() -> dict[str, str]:
     return out
 
 
-def check_resumable(folder: Path, scenario_sha: str, allocation_sha: str, base_seed: int) -> None:
-    """Refuse to resume into a folder made from another scenario, allocation or seed."""
+#: Modules that do not change what a replication computes (checked elsewhere or presentation).
+NOT_RESULT_CODE = frozenset(
+    {"cli.py", "loading.py", "validation.py", "data.py", "errors.py", "__init__.py"}
+)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 of the logistics_sim source that shapes results (engine, metrics, run folder).
+
+    Recorded in the manifest and checked by every worker, so a resume after the model changed,
+    or a Dask worker running another version of the package, is refused rather than silently
+    mixed into one run. The report package and the scenario reader are left out (the scenario
+    itself is fingerprinted separately).
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
+        if rel.parts[0] == "report" or (len(rel.parts) == 1 and rel.name in NOT_RESULT_CODE):
+            continue
+        digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def check_resumable(
+    folder: Path,
+    scenario_sha: str,
+    allocation_sha: str,
+    base_seed: int,
+    code_sha: str | None = None,
+) -> None:
+    """Refuse to resume into a folder made from another scenario, allocation, seed or code."""
     path = folder / MANIFEST
     if not path.exists():
         if finished_replications(folder):
             raise RunFolderMismatch(f"{folder} holds replications but no {MANIFEST}")
         return
     manifest = read_json(path)
-    for key, expected in (
+    checks: list[tuple[str, object]] = [
         ("scenario_sha256", scenario_sha),
         ("allocation_sha256", allocation_sha),
         ("base_seed", base_seed),
-    ):
+    ]
+    if code_sha is not None:
+        checks.append(("code_sha256", code_sha))
+    for key, expected in checks:
         if manifest.get(key) != expected:
             raise RunFolderMismatch(
                 f"cannot resume {folder}: its {key} is {manifest.get(key)!r}, this run's is "

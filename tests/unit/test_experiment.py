@@ -461,3 +461,27 @@ def test_sigkill_of_process_pool_run_leaves_no_workers_and_resumes(tiny, allocat
     assert not list((out / "replications").glob(".rep-*.tmp"))
     clean = run(tiny, allocation, tmp_path / "clean", n=40)
     assert folder_bytes(resumed.folder) == folder_bytes(clean.folder)
+
+
+def test_worker_with_other_model_code_refuses_and_writes_nothing(tiny, allocation, tmp_path):
+    outcome = run_and_store(
+        fake_replicate, tiny, allocation, 11, 0, str(tmp_path), code_sha="0" * 64
+    )
+    assert not outcome.ok and "model code" in outcome.error and "differs" in outcome.error
+    assert rf.finished_replications(tmp_path) == []
+    same = run_and_store(
+        fake_replicate, tiny, allocation, 11, 0, str(tmp_path), code_sha=rf.code_fingerprint()
+    )
+    assert same.ok and rf.finished_replications(tmp_path) == [0]
+
+
+def test_resume_refuses_a_run_made_by_other_model_code(tiny, allocation, tmp_path):
+    out = tmp_path / "r"
+    run(tiny, allocation, out, n=2)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["code_sha256"] == rf.code_fingerprint()
+    manifest["code_sha256"] = "f" * 64  # as if the engine had changed since
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(rf.RunFolderMismatch, match="code_sha256"):
+        run(tiny, allocation, out, n=3, resume=True)
+    assert run(tiny, allocation, out, n=3).summary["replications"] == 3  # a fresh run may
