@@ -108,6 +108,29 @@ def test_simulate_runs_the_engine(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["metrics"]["deployed_strength_mean_pax"]["mean"] > 0
+    design_metrics = {  # DESIGN.md §4: names that always exist
+        "deployed_strength_mean_pax",
+        "deployed_strength_min_pax",
+        "days_below_target",
+        "initial_deployment_closure_days",
+        "rotation_gap_unit_days",
+        "supply_demand_t_per_day",
+        "supply_delivered_t_per_day",
+        "fill_rate",
+        "stockout_days",
+        "min_days_of_supply",
+        "reinforcement_closure_days",
+        "probability_reinforcement_on_time",
+        "max_node_utilisation",
+    }
+    assert design_metrics <= set(summary["metrics"])
+    for entry in summary["metrics"].values():
+        assert {"mean", "ci_low", "ci_high", "unit"} <= set(entry)
+    assert {"scenario", "replications", "base_seed", "verdict", "criteria"} <= set(summary)
+    for criterion in summary["criteria"]:
+        assert {"name", "threshold", "mean", "ci_low", "ci_high", "verdict", "explanation"} <= set(
+            criterion
+        )
     assert sorted(p.name for p in (out / "replications").iterdir()) == [
         "rep-00000.parquet",
         "rep-00001.parquet",
