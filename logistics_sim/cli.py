@@ -276,3 +276,52 @@ def sweep(
             for r, e in sorted(run.failed.items())
         }
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# report (feasibility report).
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@guarded
+def report(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Run folder (default results/<scenario>/<run-id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+    sweep: Annotated[
+        Path | None,
+        typer.Option("--sweep", help="A sweep folder (or its sweep.csv) for the tornado chart."),
+    ] = None,
+) -> None:
+    """Optimise, simulate and write report.html and report.md; print the verdict (exit 0)."""
+    from logistics_sim import experiment
+    from logistics_sim.report.pipeline import run_report
+    from logistics_sim.runfolder import RunFolderMismatch
+
+    try:
+        result = run_report(
+            file,
+            replications,
+            seed,
+            jobs,
+            dask,
+            out,
+            quiet=not experiment.progress_wanted(quiet),
+            sweep=sweep,
+        )
+    except (RunFolderMismatch, FileNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for line in result.lines:
+        typer.echo(line)
+    typer.echo(f"report: {result.html}")
+    typer.echo(f"report (Markdown): {result.md}")
+    _fail_lines({f"replication {r}": e for r, e in sorted(result.failed.items())})
