@@ -584,82 +584,83 @@ def simulate(
     scenario_sha = rf.scenario_sha256(scenario)
     allocation_sha = rf.allocation_sha256(allocation)
     folder = Path(out) if out is not None else rf.default_folder(scenario, base_seed)
-    _prepare_folder(folder, scenario_sha, allocation_sha, base_seed, resume)
-    folder.mkdir(parents=True, exist_ok=True)
-    rf.write_scenario_yaml(folder / "scenario.resolved.yaml", scenario)
-    rf.write_bytes_atomic(folder / "allocation.csv", rf.allocation_csv(allocation).encode())
-    if optimisation is not None:
-        rf.write_json_atomic(folder / "optimisation.json", optimisation_record(optimisation))
-    executor = Executor(jobs=jobs, dask=dask)
+    with rf.exclusive(folder):  # one run per folder; freed even if we are killed
+        _prepare_folder(folder, scenario_sha, allocation_sha, base_seed, resume)
+        folder.mkdir(parents=True, exist_ok=True)
+        rf.write_scenario_yaml(folder / "scenario.resolved.yaml", scenario)
+        rf.write_bytes_atomic(folder / "allocation.csv", rf.allocation_csv(allocation).encode())
+        if optimisation is not None:
+            rf.write_json_atomic(folder / "optimisation.json", optimisation_record(optimisation))
+        executor = Executor(jobs=jobs, dask=dask)
 
-    manifest: dict[str, Any] = {
-        "scenario": scenario.name,
-        "scenario_sha256": scenario_sha,
-        "allocation_sha256": allocation_sha,
-        "allocation_source": allocation_source,
-        "base_seed": base_seed,
-        "seeds": "numpy SeedSequence(base_seed, spawn_key=(replication,))",
-        "code_sha256": rf.code_fingerprint(),
-        "replications_planned": n_planned,
-        "replications_done": 0,
-        "failed_replications": {},
-        "executor": executor.describe(),
-        "versions": rf.versions(),
-        "command_line": command_line if command_line is not None else " ".join(sys.argv),
-    }
+        manifest: dict[str, Any] = {
+            "scenario": scenario.name,
+            "scenario_sha256": scenario_sha,
+            "allocation_sha256": allocation_sha,
+            "allocation_source": allocation_source,
+            "base_seed": base_seed,
+            "seeds": "numpy SeedSequence(base_seed, spawn_key=(replication,))",
+            "code_sha256": rf.code_fingerprint(),
+            "replications_planned": n_planned,
+            "replications_done": 0,
+            "failed_replications": {},
+            "executor": executor.describe(),
+            "versions": rf.versions(),
+            "command_line": command_line if command_line is not None else " ".join(sys.argv),
+        }
 
-    per_rep: dict[int, dict[str, float]] = {}
-    failed: dict[int, str] = {}
-    for r in rf.finished_replications(folder):  # resume: figures from the stored frames
-        per_rep[r] = replication_metrics(rf.read_replication(folder, r), scenario)
-    if per_rep:  # a resume never discards finished replications
-        n_planned = max(n_planned, max(per_rep) + 1)
-        manifest["replications_planned"] = n_planned
+        per_rep: dict[int, dict[str, float]] = {}
+        failed: dict[int, str] = {}
+        for r in rf.finished_replications(folder):  # resume: figures from the stored frames
+            per_rep[r] = replication_metrics(rf.read_replication(folder, r), scenario)
+        if per_rep:  # a resume never discards finished replications
+            n_planned = max(n_planned, max(per_rep) + 1)
+            manifest["replications_planned"] = n_planned
 
-    def record(outcome: Outcome) -> None:
-        if outcome.ok:
-            per_rep[outcome.replication] = outcome.metrics
-            failed.pop(outcome.replication, None)
-        else:
-            failed[outcome.replication] = outcome.error
-        manifest["replications_done"] = len(per_rep)
-        manifest["failed_replications"] = {str(k): v for k, v in sorted(failed.items())}
+        def record(outcome: Outcome) -> None:
+            if outcome.ok:
+                per_rep[outcome.replication] = outcome.metrics
+                failed.pop(outcome.replication, None)
+            else:
+                failed[outcome.replication] = outcome.error
+            manifest["replications_done"] = len(per_rep)
+            manifest["failed_replications"] = {str(k): v for k, v in sorted(failed.items())}
+            rf.write_json_atomic(folder / rf.MANIFEST, manifest)
+
         rf.write_json_atomic(folder / rf.MANIFEST, manifest)
+        bar = Progress(not quiet, n_planned, scenario.horizon_days, scenario.name)
+        try:
+            planned = n_planned
+            while True:
+                todo = [r for r in range(planned) if r not in per_rep and r not in failed]
+                if bar.done == 0:
+                    bar.already_done(planned - len(todo))
+                for outcome in execute(
+                    replicate, scenario, allocation, base_seed, todo, folder, executor
+                ):
+                    record(outcome)
+                    bar.advance()
+                if target_half_width is None or planned >= max_replications:
+                    break
+                more = _more_replications(scenario, per_rep, target_half_width, planned)
+                if more == 0:
+                    break
+                planned = min(planned + more, max_replications)
+                manifest["replications_planned"] = planned
+                bar.grow(planned)
+        finally:
+            bar.close()
 
-    rf.write_json_atomic(folder / rf.MANIFEST, manifest)
-    bar = Progress(not quiet, n_planned, scenario.horizon_days, scenario.name)
-    try:
-        planned = n_planned
-        while True:
-            todo = [r for r in range(planned) if r not in per_rep and r not in failed]
-            if bar.done == 0:
-                bar.already_done(planned - len(todo))
-            for outcome in execute(
-                replicate, scenario, allocation, base_seed, todo, folder, executor
-            ):
-                record(outcome)
-                bar.advance()
-            if target_half_width is None or planned >= max_replications:
-                break
-            more = _more_replications(scenario, per_rep, target_half_width, planned)
-            if more == 0:
-                break
-            planned = min(planned + more, max_replications)
-            manifest["replications_planned"] = planned
-            bar.grow(planned)
-    finally:
-        bar.close()
-
-    frame = metrics_frame(per_rep.items())
-    summary = build_summary(scenario, frame, base_seed, sorted(failed))
-    if target_half_width is not None:
-        summary["target_relative_half_width"] = target_half_width
-    rf.write_json_atomic(folder / rf.SUMMARY, summary)
-    rf.write_bytes_atomic(
-        folder / "replication_metrics.csv",
-        frame.to_csv(lineterminator="\n", float_format="%.17g").encode(),
-    )
-    return RunResult(folder=folder, summary=summary, per_replication=frame, failed=failed)
+        frame = metrics_frame(per_rep.items())
+        summary = build_summary(scenario, frame, base_seed, sorted(failed))
+        if target_half_width is not None:
+            summary["target_relative_half_width"] = target_half_width
+        rf.write_json_atomic(folder / rf.SUMMARY, summary)
+        rf.write_bytes_atomic(
+            folder / "replication_metrics.csv",
+            frame.to_csv(lineterminator="\n", float_format="%.17g").encode(),
+        )
+        return RunResult(folder=folder, summary=summary, per_replication=frame, failed=failed)
 
 
 def _more_replications(

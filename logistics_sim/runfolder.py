@@ -8,6 +8,7 @@ executor or the clock: the same scenario, allocation and seed give byte-identica
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -16,7 +17,7 @@ import os
 import platform
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ DAILY_SCHEMA = pa.schema(
 REPLICATIONS_DIR = "replications"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
+LOCK = ".lock"
 REP_FILE = re.compile(r"^rep-(\d{5,})\.parquet$")
 
 
@@ -189,6 +191,25 @@ def finished_replications(folder: Path) -> list[int]:
         if match:
             found.append(int(match.group(1)))
     return sorted(found)
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold the run folder for one run at a time (an OS lock the kernel frees if we are killed)."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunFolderMismatch(
+                f"{folder} is in use by another run; wait for it or choose another --out"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -77,6 +77,7 @@ def test_run_folder_contents(tiny, allocation, tmp_path):
     result = run(tiny, allocation, tmp_path / "r", n=3)
     names = sorted(p.name for p in result.folder.iterdir())
     assert names == [
+        ".lock",
         "allocation.csv",
         "manifest.json",
         "replication_metrics.csv",
@@ -485,3 +486,10 @@ def test_resume_refuses_a_run_made_by_other_model_code(tiny, allocation, tmp_pat
     with pytest.raises(rf.RunFolderMismatch, match="code_sha256"):
         run(tiny, allocation, out, n=3, resume=True)
     assert run(tiny, allocation, out, n=3).summary["replications"] == 3  # a fresh run may
+
+
+def test_a_folder_in_use_is_refused(tiny, allocation, tmp_path):
+    out = tmp_path / "r"
+    with rf.exclusive(out), pytest.raises(rf.RunFolderMismatch, match="in use"):
+        run(tiny, allocation, out, n=2)
+    assert run(tiny, allocation, out, n=2).summary["replications"] == 2  # free again
