@@ -866,7 +866,10 @@ def sensitivity_section(run: RunData) -> Section:
             own = rows[rows["varied"].astype(str).str.split(";").apply(lambda v, p=p: p in v)]
         d = own["diff_vs_baseline"].astype("float64")
         if d.notna().any():
-            bars.append({"parameter": p, "low": float(d.min()), "high": float(d.max())})
+            # the baseline (difference 0) is one end of every bar
+            bars.append(
+                {"parameter": p, "low": min(0.0, float(d.min())), "high": max(0.0, float(d.max()))}
+            )
     if not bars:
         sec.paragraphs.append(f"The sweep gives no difference for {metric}; no chart is drawn.")
         return sec

@@ -1,0 +1,260 @@
+"""The feasibility report: sections, escaping, self-containment, determinism, honest gaps.
+
+Why these tests: analysts hand the report to a minister or publish it, so it must show every
+section in the agreed order, never run scenario text as markup, fetch nothing, and render the
+same bytes from the same run folder (DESIGN.md §4, §8; issue 8).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_report_fixture import make_run_folder
+
+from logistics_sim.metrics import mean_ci
+from logistics_sim.report import SECTIONS, build_report
+from logistics_sim.report.build import _md_escape
+from logistics_sim.report.rundata import band, load_run_data
+from logistics_sim.report.sections import build_sections, fair_shares
+
+HOSTILE = "<script>alert(1)</script>"
+IMG_HOSTILE = '<img src=x onerror="alert(2)">'
+
+
+@pytest.fixture(scope="module")
+def feasible(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A feasible run with supply, reinforcement, optimiser limits and a sweep: HTML, Markdown."""
+    folder = make_run_folder(tmp_path_factory.mktemp("feasible") / "run", sweep=True)
+    html, md = build_report(folder)
+    return folder, html.read_text(), md.read_text()
+
+
+@pytest.fixture(scope="module")
+def infeasible(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """An infeasible requirement (largest force simulated), no supply, a closure never reached."""
+    folder = make_run_folder(
+        tmp_path_factory.mktemp("infeasible") / "run", infeasible=True, supply=False, closes=False
+    )
+    html, md = build_report(folder)
+    return folder, html.read_text(), md.read_text()
+
+
+def _section_ids(html: str) -> list[str]:
+    """Ids of the top-level sections in document order."""
+    return re.findall(r'<section id="([a-z_]+)"', html)
+
+
+def _md_headings(md: str) -> list[str]:
+    """Second-level headings of the Markdown report, in order."""
+    return [line[3:].strip() for line in md.splitlines() if line.startswith("## ")]
+
+
+@pytest.mark.parametrize("case", ["feasible", "infeasible"])
+def test_every_section_present_in_order(case: str, request: pytest.FixtureRequest) -> None:
+    """Both reports carry all twelve sections of issue 8, in its order, in HTML and Markdown."""
+    _folder, html, md = request.getfixturevalue(case)
+    assert _section_ids(html) == [sid for sid, _ in SECTIONS]
+    assert _md_headings(md) == [title for _, title in SECTIONS]
+
+
+def test_feasible_banner_lists_each_criterion(feasible: tuple[Path, str, str]) -> None:
+    """The banner says FEASIBLE and each criterion's mean, CI and threshold appear beside it."""
+    folder, html, md = feasible
+    run = load_run_data(folder)
+    verdict, _req, sections = build_sections(run)
+    assert verdict == run.summary["verdict"] == "FEASIBLE"
+    assert '<div class="word">FEASIBLE</div>' in html
+    table = sections[0].tables[0]
+    assert len(table.rows) == len(run.summary["criteria"])
+    strength = run.summary["criteria"][0]
+    assert table.rows[0][2] == f"{strength['mean']:,.0f}"
+    assert f"{strength['ci_low']:,.0f} to {strength['ci_high']:,.0f}" in html
+    assert "**FEASIBLE**" in md
+
+
+def test_infeasible_says_what_was_asked_and_what_was_simulated(
+    infeasible: tuple[Path, str, str],
+) -> None:
+    """The first lines give the 3,200 asked and the 2,600 simulated; the banner is INFEASIBLE."""
+    _folder, html, md = infeasible
+    banner = html[html.index('<div class="banner') : html.index("</div>\n", html.index("banner"))]
+    assert "INFEASIBLE" in banner
+    first = html[html.index('<div class="word">') :][:1200]
+    assert "3,200 troops were asked" in first and "2,600 troops" in first
+    assert "largest sustainable force" in first
+    assert "3,200 troops were asked" in md.split("## What binds")[0]
+    assert "mech_inf: 4 battalions required" in html  # the optimiser's conflict, in its words
+
+
+def test_sections_without_data_say_so(infeasible: tuple[Path, str, str]) -> None:
+    """No supply data, no sweep: the sections say why instead of drawing empty charts."""
+    folder, html, _md = infeasible
+    supply = html.split('<section id="supply">')[1].split("</section>")[0]
+    assert "No stock levels were recorded" in supply and "<img" not in supply
+    sens = html.split('<section id="sensitivity">')[1].split("</section>")[0]
+    assert "logistics-sim sweep" in sens and "<img" not in sens
+    assert not (folder / "figures" / "supply.svg").exists()
+    reinf = html.split('<section id="reinforcement">')[1].split("</section>")[0]
+    assert "1 never closed" in reinf  # replication 0 never closes in this variant
+
+
+def test_no_reinforcement_plan_is_said(tmp_path: Path) -> None:
+    """A scenario without reinforcement plans gets a sentence, not a chart."""
+    from test_report_fixture import tiny_scenario
+
+    reinforcement = tiny_scenario().reinforcement.model_copy(update={"plans": ()})
+    folder = make_run_folder(tmp_path / "run", replications=2, reinforcement=reinforcement)
+    html = build_report(folder)[0].read_text()
+    reinf = html.split('<section id="reinforcement">')[1].split("</section>")[0]
+    assert "no reinforcement plan" in reinf and "<img" not in reinf
+
+
+def test_scenario_text_is_escaped(tmp_path: Path) -> None:
+    """Markup in the description, a criterion name or an assumption is shown as text."""
+    from test_report_fixture import tiny_scenario
+
+    base = tiny_scenario()
+    criteria = (base.criteria[0].model_copy(update={"name": IMG_HOSTILE}), *base.criteria[1:])
+    folder = make_run_folder(
+        tmp_path / "run",
+        replications=2,
+        description=HOSTILE,
+        criteria=criteria,
+        assumption=f"{HOSTILE} | pipe",
+    )
+    html, md = (p.read_text() for p in build_report(folder))
+    assert "<script" not in html.lower()
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    assert "<script" not in md.lower() and "<img src=x" not in md
+    assert "&lt;script>alert(1)&lt;/script>" in md
+    assert "\\| pipe" in md  # a pipe cannot break a Markdown table
+
+
+def test_no_external_urls_and_no_script(feasible: tuple[Path, str, str]) -> None:
+    """Every src and href is a data URI or an in-page anchor; no script, link or @import."""
+    _folder, html, _md = feasible
+    refs = re.findall(r'\b(?:src|href)\s*=\s*["\']?([^"\' >]+)', html, flags=re.I)
+    assert refs, "expected figures and contents links"
+    for ref in refs:
+        assert ref.startswith(("data:image/svg+xml;base64,", "#")), ref
+    assert not re.search(r"<\s*(script|link|iframe|object|embed)\b", html, flags=re.I)
+    assert not re.search(r"url\s*\(|@import", html, flags=re.I)
+
+
+def test_figures_are_inline_svg_without_dates(feasible: tuple[Path, str, str]) -> None:
+    """Each img is a base64 SVG (no date, no external reference) equal to figures/<name>."""
+    folder, html, _md = feasible
+    uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    files = {p.read_bytes() for p in (folder / "figures").glob("*.svg")}
+    assert len(uris) == len(files) == 8  # burden, strength, supply, map, heatmap, 2 reinf, tornado
+    for uri in uris:
+        svg = base64.b64decode(uri)
+        assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+        assert b"<dc:date>" not in svg
+        assert b'xlink:href="http' not in svg
+        assert svg in files
+
+
+def test_same_run_folder_renders_byte_identical(tmp_path: Path) -> None:
+    """Rendering a run folder twice gives the same HTML, Markdown and figure bytes."""
+    folder = make_run_folder(tmp_path / "run", replications=3, sweep=True)
+    first = [p.read_bytes() for p in build_report(folder)]
+    figs = {p.name: p.read_bytes() for p in (folder / "figures").glob("*.svg")}
+    second = [p.read_bytes() for p in build_report(folder)]
+    assert first == second
+    assert figs == {p.name: p.read_bytes() for p in (folder / "figures").glob("*.svg")}
+
+
+def test_report_changes_when_the_run_changes(tmp_path: Path) -> None:
+    """Determinism is not constancy: a run with other figures renders other bytes."""
+    a = build_report(make_run_folder(tmp_path / "a", replications=3))[0].read_bytes()
+    b = build_report(make_run_folder(tmp_path / "b", replications=4))[0].read_bytes()
+    assert a != b
+
+
+def test_what_binds_names_node_stockout_and_leg(feasible: tuple[Path, str, str]) -> None:
+    """Busiest node PRZ (72% by construction), east class V nearest a stock-out, and the leg."""
+    _folder, html, _md = feasible
+    binds = html.split('<section id="binds">')[1].split("</section>")[0]
+    assert "Busiest node: Przemysl rail hub (PRZ)" in binds
+    assert "sector east, class V" in binds
+    assert "Slowest reinforcement leg: Przemysl rail hub (PRZ)" in binds
+    assert "home-defence floor" in binds  # the optimiser's binding limit
+
+
+def test_burden_table_matches_the_allocation(feasible: tuple[Path, str, str]) -> None:
+    """Troops deployed per nation equal allocation.csv; fair shares add up to the force."""
+    folder, _html, _md = feasible
+    run = load_run_data(folder)
+    _v, _r, sections = build_sections(run)
+    table = next(s for s in sections if s.id == "burden").tables[0]
+    alloc = pd.read_csv(folder / "allocation.csv")
+    deployed = alloc.groupby("nation")["personnel_deployed"].sum()
+    for row in table.rows:
+        code = row[0][-4:-1]
+        assert row[3] == f"{deployed[code]:,.0f}"
+    shares, _label = fair_shares(run.scenario, ["FRA", "GBR"])
+    assert math.isclose(sum(shares.values()), 1.0)
+    assert shares["GBR"] > shares["FRA"]  # GDP key: the UK's GDP is the larger of the two
+
+
+def test_tornado_from_sweep(feasible: tuple[Path, str, str]) -> None:
+    """A sweep gives a tornado whose bars span from the baseline to each parameter's extremes."""
+    folder, html, _md = feasible
+    sens = html.split('<section id="sensitivity">')[1].split("</section>")[0]
+    assert "Tornado chart" in sens
+    svg = (folder / "figures" / "tornado.svg").read_text()
+    assert "rotation.dwell_ratio" in svg and "rotation.tour_days" in svg
+
+
+def test_assumptions_list_sources_and_estimates(feasible: tuple[Path, str, str]) -> None:
+    """Every Sourced block is listed with its status; used planning factors show is_estimate."""
+    folder, html, _md = feasible
+    run = load_run_data(folder)
+    _v, _r, sections = build_sections(run)
+    sec = next(s for s in sections if s.id == "assumptions")
+    blocks = dict(sec.details)
+    every = next(t for k, t in blocks.items() if k.startswith("Every block"))
+    paths = [r[0] for r in every.rows]
+    assert "force.capabilities[mech_inf]" in paths and "network.nodes[PRZ]" in paths
+    assert {r[4] for r in every.rows} <= {
+        "assumption",
+        "estimate",
+        "partly estimated",
+        "sourced",
+        "unsourced",
+    }
+    factors = next(t for k, t in blocks.items() if "planning_factors.csv" in k)
+    assert "CL1_UMU" in [r[0] for r in factors.rows]
+    assert all(r[5] in ("yes", "no") for r in factors.rows)
+    assert "ATP4-90" in html
+
+
+def test_band_matches_metrics_mean_ci() -> None:
+    """The vectorised daily band is the same t interval as metrics.mean_ci."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"day": np.repeat(np.arange(5), 6), "value": rng.normal(10, 2, 30)})
+    out = band(frame, ["day"], "value", 0.9)
+    for row in out.itertuples(index=False):
+        ci = mean_ci(frame.loc[frame["day"] == row.day, "value"].to_list(), 0.9)
+        assert math.isclose(row.mean, ci.mean)
+        assert math.isclose(row.ci_low, ci.ci_low) and math.isclose(row.ci_high, ci.ci_high)
+
+
+def test_markdown_escape() -> None:
+    """Markdown output cannot open a tag, an entity or a new table cell."""
+    assert _md_escape("a <b> & c | d &amp;") == "a &lt;b> & c \\| d &amp;amp;"
+
+
+def test_missing_run_folder_files_are_named(tmp_path: Path) -> None:
+    """A folder that is not a run folder fails with the missing file's name."""
+    with pytest.raises(FileNotFoundError, match=r"manifest\.json"):
+        build_report(tmp_path)
