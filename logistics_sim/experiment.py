@@ -583,7 +583,7 @@ def simulate(
         raise ValueError("replications must be at least 1")
     scenario_sha = rf.scenario_sha256(scenario)
     allocation_sha = rf.allocation_sha256(allocation)
-    folder = Path(out) if out is not None else rf.default_folder(scenario, base_seed)
+    folder = Path(out) if out is not None else rf.default_folder(scenario, base_seed, allocation)
     with rf.exclusive(folder):  # one run per folder; freed even if we are killed
         _prepare_folder(folder, scenario_sha, allocation_sha, base_seed, resume)
         folder.mkdir(parents=True, exist_ok=True)

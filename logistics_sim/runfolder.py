@@ -254,14 +254,21 @@ def allocation_csv(allocation: pd.DataFrame) -> str:
     return str(ordered.to_csv(index=False, lineterminator="\n"))
 
 
-def run_id(scenario_sha: str, base_seed: int) -> str:
-    """Folder name of a run: derived from the scenario and the seed, so reruns find it."""
-    return f"{scenario_sha[:12]}-seed{base_seed}"
+def run_id(scenario_sha: str, base_seed: int, allocation_sha: str | None = None) -> str:
+    """Folder name of a run: from scenario, allocation and seed, so reruns find it again."""
+    allocation = f"-{allocation_sha[:8]}" if allocation_sha else ""
+    return f"{scenario_sha[:12]}{allocation}-seed{base_seed}"
 
 
-def default_folder(scenario: Scenario, base_seed: int, root: Path = Path("results")) -> Path:
+def default_folder(
+    scenario: Scenario,
+    base_seed: int,
+    allocation: pd.DataFrame | None = None,
+    root: Path = Path("results"),
+) -> Path:
     """``results/<scenario-name>/<run-id>/``."""
-    return root / scenario.name / run_id(scenario_sha256(scenario), base_seed)
+    alloc_sha = allocation_sha256(allocation) if allocation is not None else None
+    return root / scenario.name / run_id(scenario_sha256(scenario), base_seed, alloc_sha)
 
 
 def versions() -> dict[str, str]:

@@ -84,6 +84,9 @@ def test_scenario_identity_and_run_id():
     other = scenario.model_copy(update={"horizon_days": 121})
     assert rf.scenario_sha256(other) != sha
     assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7"
+    alloc = pd.DataFrame({"nation": ["GBR"], "capability": ["mech_inf"], "units": [4]})
+    with_alloc = rf.default_folder(scenario, 7, alloc)
+    assert with_alloc.name == f"{sha[:12]}-{rf.allocation_sha256(alloc)[:8]}-seed7"
 
 
 def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
@@ -106,7 +109,7 @@ def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
         jobs=1,
         replicate=fake_replicate,
     )
-    assert run.folder == rf.default_folder(scenario, 2)
+    assert run.folder == rf.default_folder(scenario, 2, stand_in_allocation(scenario))
     (run.folder / "replications" / ".rep-00009.parquet.abc.tmp").write_bytes(b"PAR1 half")
 
     daily = pd.read_parquet(f"results/tiny/{run.folder.name}/replications/")
