@@ -465,6 +465,15 @@ def choose_allocation(scenario: Scenario, allocation_csv: Path | None = None) ->
                 raise AllocationFileError(f"{allocation_csv}: allocation CSV lacks column {col!r}")
         if not pd.api.types.is_integer_dtype(frame["units"]) or (frame["units"] < 0).any():
             raise AllocationFileError(f"{allocation_csv}: units must be whole numbers >= 0")
+        nations = {n.code for n in scenario.nations}
+        capabilities = {c.id for c in scenario.force.capabilities}
+        for col, known in (("nation", nations), ("capability", capabilities)):
+            unknown = sorted(set(frame[col]) - known)
+            if unknown:
+                raise AllocationFileError(
+                    f"{allocation_csv}: {col} {', '.join(unknown)} not in scenario "
+                    f"{scenario.name} (it has {', '.join(sorted(known))})"
+                )
         return AllocationChoice(frame, f"file: {allocation_csv}")
     try:
         optimise = importlib.import_module("optimisation").optimise

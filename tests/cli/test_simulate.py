@@ -75,6 +75,14 @@ def test_bad_allocation_file_exits_2(fake_model, tmp_path):
     assert "lacks column 'capability'" in result.stderr
 
 
+def test_allocation_naming_an_unknown_nation_exits_2(fake_model, tmp_path):
+    csv = tmp_path / "alloc.csv"
+    csv.write_text("nation,capability,units\nDEU,mech_inf,4\nFRA,artillery,2\n")
+    result = runner.invoke(app, ["simulate", str(TINY), "--allocation", str(csv)])
+    assert result.exit_code == 2
+    assert "nation DEU not in scenario tiny (it has FRA, GBR)" in result.stderr
+
+
 def test_bad_scenario_exits_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(TINY.read_text().replace("horizon_days: 120", "horizon_days: -5"))
