@@ -26,6 +26,7 @@ import simpy
 from scipy import stats
 
 from logistics_sim.data import resolve_tables
+from logistics_sim.distributions import sampler
 from logistics_sim.loading import read_mapping
 from logistics_sim.model import subsystem_rngs
 from logistics_sim.network import LocNetwork, MoveOutcome, Route
@@ -150,16 +151,36 @@ class StreamRun:
     daily: pd.DataFrame | None = None
     in_pipeline_area: float = 0.0
     network: LocNetwork | None = None
+    node_waits: dict[str, list[float]] = field(default_factory=dict)
+    node_handling: dict[str, list[float]] = field(default_factory=dict)
+
+    def leg(self, net: LocNetwork, route: Route) -> Generator[Any, Any, MoveOutcome]:
+        """``net.move`` over a one-link ``route``, its wait and handling booked to its head node.
+
+        Handling = journey days − wait − link days (links here have fixed transit variation).
+        """
+        assert len(route.links) == 1, route
+        head = route.nodes[-1]
+        link_days = route.planned_days - sampler(net.nodes[head].handling_days).mean
+        outcome = yield from net.move(route)
+        if outcome.arrived:
+            self.node_waits.setdefault(head, []).append(outcome.wait_days)
+            handled = outcome.days - outcome.wait_days - link_days
+            self.node_handling.setdefault(head, []).append(handled)
+        return outcome
 
     def kept(self, warmup: float) -> list[MoveOutcome]:
         """Outcomes of movements that started at or after ``warmup``."""
         return [o for t, o in self.outcomes if t >= warmup]
 
-    def node(self, node: str, metric: str, warmup: int) -> np.ndarray:
-        """Daily values of a node metric from day ``warmup`` on."""
+    def node(self, node: str, metric: str, warmup: int, end: int | None = None) -> np.ndarray:
+        """Daily values of a node metric from day ``warmup`` on (before day ``end``)."""
         assert self.daily is not None
         d = self.daily
-        rows = d[(d["node"] == node) & (d["metric"] == metric) & (d["day"] >= warmup)]
+        keep = (d["node"] == node) & (d["metric"] == metric) & (d["day"] >= warmup)
+        if end is not None:
+            keep &= d["day"] < end
+        rows = d[keep]
         return rows.sort_values("day")["value"].to_numpy(dtype=float)
 
 
@@ -176,13 +197,17 @@ def run_stream(
     replication: int,
     *,
     base_seed: int = 2026,
-    journey: Callable[[LocNetwork, np.random.Generator], Generator[Any, Any, MoveOutcome]]
+    journey: Callable[
+        [LocNetwork, np.random.Generator, StreamRun], Generator[Any, Any, MoveOutcome]
+    ]
     | None = None,
 ) -> StreamRun:
     """Poisson arrivals (``arrival_rate_per_day``) moving along ``case['route']`` until
-    ``horizon_days``; node metrics recorded daily by ``LocNetwork.record_day``.
+    ``arrivals_stop_day`` (default: never), the run lasting ``horizon_days``; node metrics
+    recorded daily by ``LocNetwork.record_day``.
 
-    ``journey(net, rng)`` replaces the single move by a longer journey (feedback) when given.
+    ``journey(net, rng, run)`` replaces the single move by a longer journey (one-link legs
+    through ``run.leg``, feedback) when given; a one-link route's waits are booked per node.
     """
     rngs = subsystem_rngs(base_seed, replication)
     horizon = int(case["horizon_days"])
@@ -204,16 +229,22 @@ def run_stream(
     def one() -> Generator[Any, Any, None]:
         start = env.now
         count(+1)
-        if journey is None:
-            outcome = yield from net.move(route)
+        if journey is not None:
+            outcome = yield from journey(net, routing, run)
+        elif len(route.links) == 1:
+            outcome = yield from run.leg(net, route)
         else:
-            outcome = yield from journey(net, routing)
+            outcome = yield from net.move(route)
         count(-1)
         run.outcomes.append((start, outcome))
+
+    stop = float(case.get("arrivals_stop_day", math.inf))
 
     def source() -> Generator[Any, Any, None]:
         while True:
             yield env.timeout(arrivals.exponential(1 / lam))
+            if env.now >= stop:
+                return
             env.process(one())
 
     def tick() -> Generator[Any, Any, None]:
