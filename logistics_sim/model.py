@@ -21,12 +21,14 @@ import pandas as pd
 import simpy
 from simpy.events import Event, EventPriority
 
+from logistics_sim.disruption import DisruptionEngine
 from logistics_sim.force import ForceState, allocation_units, build_slots
 from logistics_sim.network import LocNetwork
 from logistics_sim.recording import Recorder
 from logistics_sim.reinforcement import ReinforcementEngine
 from logistics_sim.rotation import RotationEngine, pool_sizes
 from logistics_sim.scenario import Scenario
+from logistics_sim.sustainment import SustainmentEngine
 
 #: Subsystem generators, in spawn order (docs/engine_contract.md). A switched-off subsystem still
 #: takes its slot, so switching one off never changes another's stream.
@@ -136,6 +138,13 @@ def build_model(
         env, scenario, force, network, rotation, rngs["reinforcement"], recorder
     )
     model.subsystems.append(reinforcement)
+    model.subsystems.append(DisruptionEngine(env, scenario, network, rngs["disruption"], recorder))
+    if scenario.sustainment.enabled:
+        model.subsystems.append(
+            SustainmentEngine(
+                env, scenario, force, network, rngs["demand"], rngs["transport"], recorder
+            )
+        )
     model.tick = env.process(model._tick())
     return model
 

@@ -1,0 +1,549 @@
+"""Sustainment: daily demand by sector and class, forward depot stocks, the fleets refilling them.
+
+Demand. Each sector's draw of supply class ``c`` on day ``d`` is one event (never per soldier)::
+
+    demand_t = kg_per_pax_day[c][posture] / 1000 * sum_cap(pax[sector, cap] * modifier[cap, c])
+               * variation
+
+with ``pax`` the live deployed strength at the end of day ``d`` (force.py), ``modifier`` the
+capability's ``consumption_modifiers`` (absent = 1; the sum is the pax-weighted modifier times the
+sector's strength) and ``variation`` one sample of ``sustainment.demand_variation`` per sector,
+class and day from the ``demand`` generator (drawn even when the sector is empty, so streams stay
+aligned across variants). The *rate* of a sector and class is the same expression without the
+variation: stock policy and days of supply are measured against it.
+
+Timing. The daily tick calls :meth:`SustainmentEngine.record_day` at t = d + 1 after every other
+event: the day's demand is consumed then, from the stock left after the day's deliveries, and the
+end-of-day values are recorded. A class with ``moved: false`` (water drawn in theatre) is demand
+that is always met in theatre and never shipped; it has no stock rows.
+
+Echelons. National source --(``source_lead_time_days``, ``transport`` generator)--> the fleet's
+base node (a rear hub: one SimPy ``Container`` per class holding the node's ``storage_t`` split in
+proportion to the force's planned demand by class; a base-stock policy reorders every tonne loaded
+out; a home node or a node without storage is the national source itself, never short) --> the
+fleet's route over the network (``LocNetwork.move``: it queues at every handling node after the
+base, the crossings, gauge changes and the depot's own reception lines, shared with rotation and
+reinforcement movements) --> the forward depot (a ``Container`` per sector and class; the node's
+``storage_t`` is split over its sectors and classes in proportion to their planned demand, i.e.
+the allocation's strength in the sector; no ``storage_t`` = unlimited). Stock never goes negative:
+unmet demand is recorded as ``shortfall_t`` and lost (no backorders).
+
+Stock policy (days of supply against the current rate). Inventory position = stock + tonnes in
+transit to the depot. A (depot, class) needs resupply when its position is below
+``reorder_point_days`` x rate; an order brings it up to ``min(order_up_to_days x rate,
+capacity)``. Depots start with ``initial_days_of_supply`` x the *planned* rate (the allocation's
+full strength: stocks are pre-positioned before the build-up), capped by capacity.
+
+Dispatch rule (documented choice). Whenever a vehicle (one train, convoy or aircraft sortie) is
+free, after each day's consumption and when stock reaches a rear hub, each fleet in scenario order
+sends its free vehicles, lowest index first, one decision at a time:
+
+1. candidates are the (depot, class) pairs of the depots the fleet serves (``serves``, or every
+   depot its mode reaches from its base) whose position is below the reorder point, whose rate is
+   positive and whose class the base holds;
+2. the vehicle goes to the candidate with the lowest days of supply (position / rate; ties by
+   depot then class in scenario order) and loads that class up to its order-up-to need;
+3. spare payload tops up the other classes of the same depot below their order-up-to level,
+   lowest days of supply first.
+
+A load never exceeds the payload, the base's stock or the depot's free capacity after what is
+already on its way, so a delivery always fits. A free vehicle with nothing to do waits for the
+next decision point.
+
+A vehicle's trip: wait for the decision, load (``load_days`` / the base's capacity factor; while
+the base is closed it waits, re-checked hourly), move loaded (priority 1), unload (``unload_days``
+/ the depot's capacity factor) and credit the depot, return empty (priority 2: loaded traffic goes
+first). A movement that does not arrive (diverted by a full air hub, no route left) loses its
+load (``lost_t``). Fleets with ``us_enabler`` exist only when ``us_enablers.airlift.enabled``.
+
+Whole-run values: ``shipped_t``, ``lost_t``, ``in_transit_t`` (end of run) by supply class, so that
+``shipped_t = delivered_t + in_transit_t + lost_t``; ``initial_stock_t`` by sector and class, so
+that a depot's stock on any day = initial + delivered - consumed to date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from logistics_sim.distributions import Sampler, sampler
+from logistics_sim.force import ForceState
+from logistics_sim.network import LocNetwork, Route
+from logistics_sim.recording import Recorder
+from logistics_sim.scenario import Fleet, NodeKind, Scenario, StockPolicy
+
+#: Node queue priority of a loaded supply movement (as rotation) and of an empty return.
+LOADED_PRIORITY = 1
+EMPTY_PRIORITY = 2
+#: Re-check interval (days) for a vehicle waiting to load at a closed base.
+CLOSED_BASE_POLL_DAYS = 1.0 / 24.0
+#: Slack on container capacities so that float rounding never blocks a put (tonnes, relative).
+_CAPACITY_SLACK = 1e-9
+
+SectorClass = tuple[str, str]  # (sector id, supply class id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure arithmetic: demand, storage split, stock policy, dispatch rule.
+# ---------------------------------------------------------------------------------------------
+
+
+def class_kg_per_pax_day(scenario: Scenario) -> dict[str, float]:
+    """kg per person per day of each supply class at the scenario's posture (0 when absent)."""
+    posture = scenario.sustainment.posture
+    return {c.id: c.kg_per_pax_day.get(posture, 0.0) for c in scenario.sustainment.supply_classes}
+
+
+def demand_rates_t_per_day(
+    scenario: Scenario, pax_by_sector_capability: Mapping[tuple[str, str], float]
+) -> dict[SectorClass, float]:
+    """Expected tonnes per day by (sector, class) for a strength by (sector, capability).
+
+    kg/person/day x sum over capabilities of pax x the capability's modifier for the class, / 1000.
+    Every sector and class of the scenario has an entry (0 for an empty sector).
+    """
+    kg = class_kg_per_pax_day(scenario)
+    modifiers = {c.id: c.consumption_modifiers for c in scenario.force.capabilities}
+    rates: dict[SectorClass, float] = {(s.id, c): 0.0 for s in scenario.force.sectors for c in kg}
+    for (sector, cap), pax in sorted(pax_by_sector_capability.items()):
+        if pax == 0:
+            continue
+        mods = modifiers.get(cap, {})
+        for class_id, kg_pax in kg.items():
+            rates[(sector, class_id)] += pax * kg_pax * mods.get(class_id, 1.0) / 1000.0
+    return rates
+
+
+def split_storage_t(storage_t: float | None, weights: Mapping[Any, float]) -> dict[Any, float]:
+    """A node's storage split over keys in proportion to ``weights`` (even if all are 0).
+
+    ``None`` (no storage given) means unlimited: every key gets ``inf``.
+    """
+    if storage_t is None:
+        return {key: math.inf for key in weights}
+    total = math.fsum(weights.values())
+    if total <= 0:
+        return {key: storage_t / len(weights) for key in weights}
+    return {key: storage_t * w / total for key, w in weights.items()}
+
+
+def days_of_supply(stock_t: float, rate_t_per_day: float) -> float:
+    """Stock in days of the current rate; NaN when nothing is being consumed."""
+    return stock_t / rate_t_per_day if rate_t_per_day > 0 else math.nan
+
+
+def order_up_to_need_t(
+    position_t: float, rate_t_per_day: float, capacity_t: float, policy: StockPolicy
+) -> float:
+    """Tonnes that bring the inventory position up to the order-up-to level (capacity-capped)."""
+    target = min(policy.order_up_to_days * rate_t_per_day, capacity_t)
+    return max(0.0, target - position_t)
+
+
+def below_reorder_point(position_t: float, rate_t_per_day: float, policy: StockPolicy) -> bool:
+    """Whether the inventory position is below the reorder point (never when the rate is 0)."""
+    return rate_t_per_day > 0 and position_t < policy.reorder_point_days * rate_t_per_day
+
+
+@dataclass(frozen=True)
+class DepotClassState:
+    """What the dispatch rule sees of one (sector depot, class): tonnes and tonnes per day."""
+
+    sector: str
+    supply_class: str
+    position_t: float  # stock + in transit to the depot
+    rate_t_per_day: float
+    capacity_t: float
+    available_t: float  # at the vehicle's base
+
+
+@dataclass(frozen=True)
+class Load:
+    """One vehicle's cargo: the sector whose depot it goes to and tonnes by class."""
+
+    sector: str
+    tonnes_by_class: tuple[tuple[str, float], ...]
+
+    @property
+    def total_t(self) -> float:
+        """Tonnes aboard."""
+        return math.fsum(t for _, t in self.tonnes_by_class)
+
+
+def plan_load(
+    states: Sequence[DepotClassState], policy: StockPolicy, payload_t: float
+) -> Load | None:
+    """The dispatch rule (module docstring): most depleted (depot, class) first, then top up.
+
+    ``states`` are in scenario order (sector, then class), which breaks ties. None when no
+    candidate is below its reorder point with stock at the base.
+    """
+
+    def need(s: DepotClassState) -> float:
+        return min(
+            order_up_to_need_t(s.position_t, s.rate_t_per_day, s.capacity_t, policy),
+            s.available_t,
+        )
+
+    candidates = [
+        (s.position_t / s.rate_t_per_day, i, s)
+        for i, s in enumerate(states)
+        if below_reorder_point(s.position_t, s.rate_t_per_day, policy) and need(s) > 0
+    ]
+    if not candidates:
+        return None
+    _, _, first = min(candidates, key=lambda x: (x[0], x[1]))
+    first_t = min(payload_t, need(first))
+    cargo = [(first.supply_class, first_t)]
+    spare = payload_t - first_t
+    others = sorted(
+        (s.position_t / s.rate_t_per_day, i, s)
+        for i, s in enumerate(states)
+        if s.sector == first.sector and s is not first and s.rate_t_per_day > 0
+    )
+    for _, _, s in others:
+        if spare <= 0:
+            break
+        top_up = min(spare, need(s))
+        if top_up > 0:
+            cargo.append((s.supply_class, top_up))
+            spare -= top_up
+    return Load(first.sector, tuple(cargo))
+
+
+# ---------------------------------------------------------------------------------------------
+# The SimPy side.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _FleetState:
+    """One fleet during a run: its routes, free vehicles and busy-time statistics."""
+
+    fleet: Fleet
+    load: Sampler
+    unload: Sampler
+    routes: dict[str, Route]  # sector -> outbound route from the base to its depot
+    returns: dict[str, Route | None]
+    idle: list[simpy.Event] = field(default_factory=list)
+    busy: int = 0
+    busy_area: float = 0.0
+    last_t: float = 0.0
+
+    def advance(self, now: float) -> None:
+        """Accumulate busy vehicle-days up to ``now``."""
+        self.busy_area += self.busy * (now - self.last_t)
+        self.last_t = now
+
+
+class SustainmentEngine:
+    """Demand, depots, rear-hub stocks and fleets of one replication (see module docstring)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        force: ForceState,
+        network: LocNetwork,
+        demand_rng: np.random.Generator,
+        transport_rng: np.random.Generator,
+        recorder: Recorder,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.force = force
+        self.network = network
+        self.demand_rng = demand_rng
+        self.transport_rng = transport_rng
+        self.recorder = recorder
+        sus = scenario.sustainment
+        self.policy = sus.stock_policy
+        self.in_transit_policy = scenario.disruptions.in_transit_policy
+        self.classes = [c.id for c in sus.supply_classes]
+        self.moved = [c.id for c in sus.supply_classes if c.moved]
+        self.sectors = [s.id for s in scenario.force.sectors]
+        self.depot_of = {s.id: s.forward_depot for s in scenario.force.sectors}
+        self.variation = sampler(sus.demand_variation)
+        self.lead_time = sampler(sus.source_lead_time_days)
+
+        planned_pax: dict[tuple[str, str], float] = {}
+        for slot in force.slots:
+            key = (slot.sector, slot.capability)
+            pax = scenario.capability(slot.capability).personnel_per_unit_pax
+            planned_pax[key] = planned_pax.get(key, 0) + pax
+        self.planned_rate = demand_rates_t_per_day(scenario, planned_pax)
+
+        # forward depots: storage of each depot node split over its sectors' moved classes
+        self.capacity_t: dict[SectorClass, float] = {}
+        for depot in sorted(set(self.depot_of.values())):
+            keys = [(s, c) for s in self.sectors if self.depot_of[s] == depot for c in self.moved]
+            split = split_storage_t(
+                scenario.node(depot).storage_t, {k: self.planned_rate[k] for k in keys}
+            )
+            self.capacity_t.update(split)
+        self.stock: dict[SectorClass, simpy.Container] = {}
+        self.initial_stock_t: dict[SectorClass, float] = {}
+        for key in ((s, c) for s in self.sectors for c in self.moved):
+            cap = self.capacity_t[key]
+            init = min(cap, self.policy.initial_days_of_supply * self.planned_rate[key])
+            self.initial_stock_t[key] = init
+            self.stock[key] = simpy.Container(env, capacity=_slack(cap), init=init)
+        self.in_transit_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
+
+        # fleets and the stocks at their bases
+        airlift = scenario.us_enablers.airlift.enabled
+        self.fleets = [self._fleet_state(f) for f in sus.fleets if airlift or not f.us_enabler]
+        force_share = {
+            c: math.fsum(self.planned_rate[(s, c)] for s in self.sectors) for c in self.moved
+        }
+        self.hub_stock: dict[tuple[str, str], simpy.Container] = {}
+        for base in sorted({fs.fleet.base_node for fs in self.fleets}):
+            node = scenario.node(base)
+            if node.kind is NodeKind.home or node.storage_t is None:
+                continue  # the national source itself: never short
+            for c, cap in split_storage_t(node.storage_t, force_share).items():
+                self.hub_stock[(base, c)] = simpy.Container(env, capacity=_slack(cap), init=cap)
+
+        # run totals and the day's accumulators
+        self.shipped_t = dict.fromkeys(self.moved, 0.0)
+        self.lost_t = dict.fromkeys(self.moved, 0.0)
+        self.delivered_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
+        self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
+        self.consumed_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
+        self.rate: dict[SectorClass, float] = {k: 0.0 for k in self.planned_rate}
+        self._last_record_t = env.now
+        self._dispatching = False
+
+        all_keys = [(s, c) for s in self.sectors for c in self.classes]
+        moved_keys = list(self.stock)
+
+        def dims(keys: Iterable[SectorClass]) -> list[dict[str, str]]:
+            return [{"sector": s, "supply_class": c} for s, c in keys]
+
+        self._all_keys = all_keys
+        self._moved_keys = moved_keys
+        block = recorder.block
+        self._b_demand = block("demand_t", dims(all_keys))
+        self._b_consumed = block("consumed_t", dims(all_keys))
+        self._b_shortfall = block("shortfall_t", dims(all_keys))
+        self._b_delivered = block("delivered_t", dims(moved_keys))
+        self._b_stock = block("stock_t", dims(moved_keys))
+        self._b_dos = block("days_of_supply", dims(moved_keys))
+        self._b_fleet = block("fleet_utilisation", [{"node": fs.fleet.id} for fs in self.fleets])
+
+        for fs in self.fleets:
+            for _ in range(fs.fleet.count):
+                env.process(self._vehicle(fs))
+
+    # -- construction helpers ------------------------------------------------------------------
+
+    def _fleet_state(self, fleet: Fleet) -> _FleetState:
+        """A fleet's routes to the depots it serves (unreachable depots are left out)."""
+        served = set(fleet.serves) if fleet.serves else set(self.depot_of.values())
+        routes: dict[str, Route] = {}
+        returns: dict[str, Route | None] = {}
+        for sector in self.sectors:
+            depot = self.depot_of[sector]
+            if depot not in served:
+                continue
+            route = self.network.route(fleet.base_node, depot, (fleet.mode,))
+            if route is None or not route.links:
+                continue
+            routes[sector] = route
+            returns[sector] = self.network.route(depot, fleet.base_node, (fleet.mode,))
+        return _FleetState(
+            fleet, sampler(fleet.load_days), sampler(fleet.unload_days), routes, returns
+        )
+
+    # -- state queries -------------------------------------------------------------------------
+
+    def hub_available_t(self, base: str, supply_class: str) -> float:
+        """Tonnes of a class at a fleet's base (inf at a national source)."""
+        container = self.hub_stock.get((base, supply_class))
+        return math.inf if container is None else container.level
+
+    def position_t(self, key: SectorClass) -> float:
+        """Inventory position of a depot and class: stock + tonnes on their way to it."""
+        return self.stock[key].level + self.in_transit_t[key]
+
+    # -- dispatch ------------------------------------------------------------------------------
+
+    def dispatch(self) -> None:
+        """Give free vehicles their loads by the dispatch rule until none is needed."""
+        if self._dispatching:
+            return
+        self._dispatching = True
+        try:
+            for fs in self.fleets:
+                while fs.idle:
+                    load = self._plan(fs)
+                    if load is None:
+                        break
+                    self._reserve(fs, load)
+                    fs.idle.pop(0).succeed(load)
+        finally:
+            self._dispatching = False
+
+    def _plan(self, fs: _FleetState) -> Load | None:
+        base = fs.fleet.base_node
+        states = [
+            DepotClassState(
+                sector,
+                c,
+                self.position_t((sector, c)),
+                self.rate[(sector, c)],
+                self.capacity_t[(sector, c)],
+                self.hub_available_t(base, c),
+            )
+            for sector in fs.routes
+            for c in self.moved
+        ]
+        return plan_load(states, self.policy, fs.fleet.payload_t)
+
+    def _reserve(self, fs: _FleetState, load: Load) -> None:
+        """Take the load from the base (reordering it from the national source) and book it."""
+        base = fs.fleet.base_node
+        for c, tonnes in load.tonnes_by_class:
+            self.in_transit_t[(load.sector, c)] += tonnes
+            self.shipped_t[c] += tonnes
+            container = self.hub_stock.get((base, c))
+            if container is not None:
+                container.get(min(tonnes, container.level))
+                self.env.process(self._replenish(container, tonnes))
+
+    def _replenish(
+        self, container: simpy.Container, tonnes: float
+    ) -> Generator[simpy.Event, Any, None]:
+        """Base-stock reorder: the tonnes loaded out arrive from the national source later."""
+        yield self.env.timeout(self.lead_time.sample(self.transport_rng))
+        yield container.put(min(tonnes, container.capacity - container.level))
+        self.dispatch()
+
+    # -- vehicles ------------------------------------------------------------------------------
+
+    def _vehicle(self, fs: _FleetState) -> Generator[simpy.Event, Any, None]:
+        """One train, convoy or aircraft: wait for a load, load, deliver, return empty; forever."""
+        env = self.env
+        net = self.network
+        base = fs.fleet.base_node
+        while True:
+            wake = env.event()
+            fs.idle.append(wake)
+            self.dispatch()
+            load: Load = yield wake
+            fs.advance(env.now)
+            fs.busy += 1
+            while net.factor(base) == 0.0:
+                yield env.timeout(CLOSED_BASE_POLL_DAYS)
+            yield env.timeout(fs.load.sample(self.transport_rng) / net.factor(base))
+            yield from self.deliver(load, fs.routes[load.sector], fs.fleet, fs.unload)
+            back = fs.returns[load.sector]
+            if back is not None and back.links:
+                yield from net.move(
+                    back,
+                    priority=EMPTY_PRIORITY,
+                    in_transit_policy=self.in_transit_policy,
+                    modes=(fs.fleet.mode,),
+                )
+            else:  # one-way links: the empty run back takes the planned outbound time
+                yield env.timeout(fs.routes[load.sector].planned_days)
+            fs.advance(env.now)
+            fs.busy -= 1
+
+    def deliver(
+        self, load: Load, route: Route, fleet: Fleet, unload: Sampler
+    ) -> Generator[simpy.Event, Any, bool]:
+        """Move a booked load to its depot, unload and credit it; False (lost) if it never arrives.
+
+        The load must already be booked in transit (as :meth:`dispatch` does).
+        """
+        env = self.env
+        outcome = yield from self.network.move(
+            route,
+            priority=LOADED_PRIORITY,
+            in_transit_policy=self.in_transit_policy,
+            modes=(fleet.mode,),
+        )
+        if not outcome.arrived:
+            for c, tonnes in load.tonnes_by_class:
+                self.in_transit_t[(load.sector, c)] -= tonnes
+                self.lost_t[c] += tonnes
+            return False
+        depot = self.depot_of[load.sector]
+        while self.network.factor(depot) == 0.0:
+            yield env.timeout(CLOSED_BASE_POLL_DAYS)
+        yield env.timeout(unload.sample(self.transport_rng) / self.network.factor(depot))
+        for c, tonnes in load.tonnes_by_class:
+            key = (load.sector, c)
+            self.in_transit_t[key] -= tonnes
+            self.stock[key].put(tonnes)
+            self.delivered_today_t[key] += tonnes
+            self.delivered_total_t[key] += tonnes
+        return True
+
+    # -- the day -------------------------------------------------------------------------------
+
+    def record_day(self, day: int) -> None:
+        """Consume day ``day``'s demand from stock, record the day, then dispatch (t = day + 1)."""
+        env = self.env
+        self.rate = demand_rates_t_per_day(
+            self.scenario, self.force.deployed_pax_by_sector_capability()
+        )
+        demand, consumed, shortfall = [], [], []
+        variation, rng = self.variation, self.demand_rng
+        for key in self._all_keys:
+            factor = variation.sample(rng) if variation.is_random else variation.mean
+            want = self.rate[key] * factor
+            container = self.stock.get(key)
+            if container is None:  # not moved: drawn in theatre, always met
+                got = want
+            else:
+                got = min(want, container.level)
+                if got > 0:
+                    container.get(got)
+                self.consumed_total_t[key] += got
+            demand.append(want)
+            consumed.append(got)
+            shortfall.append(want - got)
+        add = self.recorder.add_block
+        add(day, self._b_demand, demand)
+        add(day, self._b_consumed, consumed)
+        add(day, self._b_shortfall, shortfall)
+        add(day, self._b_delivered, [self.delivered_today_t[k] for k in self._moved_keys])
+        add(day, self._b_stock, [self.stock[k].level for k in self._moved_keys])
+        add(
+            day,
+            self._b_dos,
+            [days_of_supply(self.stock[k].level, self.rate[k]) for k in self._moved_keys],
+        )
+        span = env.now - self._last_record_t
+        utilisation = []
+        for fs in self.fleets:
+            fs.advance(env.now)
+            utilisation.append(fs.busy_area / (fs.fleet.count * span) if span > 0 else 0.0)
+            fs.busy_area = 0.0
+        add(day, self._b_fleet, utilisation)
+        self._last_record_t = env.now
+        self.delivered_today_t = dict.fromkeys(self.stock, 0.0)
+        self.dispatch()
+
+    def finish(self) -> None:
+        """Whole-run tonnes: shipped, lost and still in transit by class; initial stocks."""
+        add_run = self.recorder.add_run
+        for c in self.moved:
+            add_run("shipped_t", self.shipped_t[c], supply_class=c)
+            add_run("lost_t", self.lost_t[c], supply_class=c)
+            in_transit = math.fsum(self.in_transit_t[(s, c)] for s in self.sectors)
+            add_run("in_transit_t", in_transit, supply_class=c)
+        for (s, c), tonnes in self.initial_stock_t.items():
+            add_run("initial_stock_t", tonnes, sector=s, supply_class=c)
+
+
+def _slack(capacity_t: float) -> float:
+    """Container capacity with room for float rounding (the rule keeps stock within storage)."""
+    return capacity_t if math.isinf(capacity_t) else capacity_t * (1 + _CAPACITY_SLACK) + 1e-6
