@@ -86,7 +86,7 @@ def random_strikes(
     if rate_max <= 0:
         return []
     duration = sampler(group.duration_days)
-    strikes = []
+    strikes: list[Strike] = []
     t = 0.0
     while True:
         t += float(rng.exponential(1.0 / rate_max))
