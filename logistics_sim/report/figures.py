@@ -33,6 +33,7 @@ STYLE: dict[Any, Any] = {
     "grid.alpha": 0.3,
     "figure.dpi": 96,
 }
+MAP_LABELS = 8  # only the busiest nodes are named on the map (co-located nodes overlap)
 BLUE, ORANGE, GREY, RED, GREEN = "#1f5f99", "#d9822b", "#8a8a8a", "#b3261e", "#2e7d32"
 
 
@@ -170,10 +171,12 @@ def node_heatmap(matrix: pd.DataFrame, week_days: int) -> bytes:
 def node_map(nodes: pd.DataFrame, links: Sequence[tuple[float, float, float, float]]) -> bytes:
     """Schematic network from node lat/lon (no tiles): links grey, nodes coloured by utilisation.
 
+    The busiest nodes are labelled; every node is named in the table under the map.
+
     ``nodes`` columns: id, lat, lon, utilisation (NaN = no handling, drawn hollow).
     """
     with plt.rc_context(STYLE):
-        fig, ax = _figure(7.5, 4.6)
+        fig, ax = _figure(8.5, 5.4)
         for lon1, lat1, lon2, lat2 in links:
             ax.plot([lon1, lon2], [lat1, lat2], color=GREY, lw=0.7, alpha=0.6, zorder=1)
         util = nodes["utilisation"].to_numpy(dtype="float64")
@@ -199,7 +202,8 @@ def node_map(nodes: pd.DataFrame, links: Sequence[tuple[float, float, float, flo
             linewidths=0.5,
             zorder=3,
         )
-        for row in nodes.itertuples(index=False):
+        labelled = nodes[known].sort_values("utilisation", ascending=False, kind="stable")
+        for row in labelled.head(MAP_LABELS).itertuples(index=False):
             ax.annotate(
                 str(row.id),
                 (row.lon, row.lat),

@@ -54,6 +54,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 VERDICT_WORDS = {"FEASIBLE": "FEASIBLE", "AT_RISK": "AT RISK", "INFEASIBLE": "INFEASIBLE"}
 PERIOD_DAYS = 7
+HEATMAP_NODES = 12
 
 
 @dataclass
@@ -521,6 +522,11 @@ def burden_section(run: RunData, req: Requirement) -> Section:
         f"force ({total:,.0f} troops) split among the eligible nations by {key_label}. "
         f"'Headroom' marks land forces minus the home-defence floor."
     )
+    if (by["committed"] == by["deployed"]).all():
+        sec.paragraphs.append(
+            "This allocation records no rotation pool beyond the deployed units, so 'pool "
+            "committed' equals 'troops deployed' here; the optimiser's allocation gives both."
+        )
     sec.tables.append(
         Table(
             [
@@ -708,12 +714,14 @@ def nodes_section(run: RunData) -> Section:
     )
     period = after.assign(period=(after["day"] // PERIOD_DAYS) * PERIOD_DAYS)
     matrix = period.groupby(["node", "period"])["utilisation"].mean().unstack("period")
-    matrix = matrix.loc[mean.sort_values(ascending=False, kind="stable").index]
+    busiest = mean.sort_values(ascending=False, kind="stable").index[:HEATMAP_NODES]
+    rest = len(mean) - len(busiest)
     sec.figures.append(
         Figure(
             "node_heatmap.svg",
-            figures.node_heatmap(matrix, PERIOD_DAYS),
-            f"Heatmap of node utilisation by {PERIOD_DAYS}-day period, busiest node first.",
+            figures.node_heatmap(matrix.loc[busiest], PERIOD_DAYS),
+            f"Heatmap of node utilisation by {PERIOD_DAYS}-day period, busiest node first"
+            + (f"; the {rest} quieter nodes are in the table below." if rest > 0 else "."),
         )
     )
     order = mean.sort_values(ascending=False, kind="stable").index
@@ -766,21 +774,27 @@ def reinforcement_section(run: RunData) -> Section:
         sec.paragraphs.append("No plan was triggered within the horizon in any replication.")
         return sec
     never = close.get("never_reached", 0)
+    on_time = f"on time in {pct(ontime.get('mean'))} of replications"
     if close.get("n", 0):
         sec.paragraphs.append(
             f"Closure time {interval(close)} days (mean [CI] over the replications that closed; "
-            f"{never} never closed); probability on time {interval(ontime)}."
+            f"{never} never closed within the horizon); {on_time}."
         )
     else:
         sec.paragraphs.append(
             f"The required force never closed at the threatened sector in any of the {never} "
-            f"replications where a plan was triggered (probability on time {interval(ontime)})."
+            f"replications where a plan was triggered; {on_time}."
         )
     arr = run.reduced.arrivals.merge(
         triggered[["replication", "sector", "trigger"]], on=["replication", "sector"]
     )
     arr = arr.assign(since=arr["day"] + 1 - arr["trigger"].apply(math.floor))
     arr = arr[arr["since"] >= 0]
+    # Late triggers leave few days before the horizon: draw only the days after the trigger
+    # that at least half of the triggered replications (and two) still observe.
+    observed = arr.groupby(["sector", "since"])["replication"].transform("nunique")
+    runs = arr["sector"].map(triggered.groupby("sector")["replication"].nunique())
+    arr = arr[observed >= np.maximum(2, 0.5 * runs)]
     if not arr.empty:
         curves = band(
             arr.assign(since=arr["since"].astype(int)),
@@ -812,7 +826,7 @@ def reinforcement_section(run: RunData) -> Section:
     rows = []
     for s in sorted(closures):
         vals = closures[s]
-        on_time = float((vals <= targets.get(s, math.inf)).sum()) / max(counts[s], 1)
+        share_on_time = float((vals <= targets.get(s, math.inf)).sum()) / max(counts[s], 1)
         rows.append(
             [
                 s,
@@ -821,7 +835,7 @@ def reinforcement_section(run: RunData) -> Section:
                 num(np.median(vals) if len(vals) else math.nan),
                 num(vals.max() if len(vals) else math.nan),
                 num(targets.get(s)),
-                pct(on_time),
+                pct(share_on_time),
             ]
         )
     sec.tables.append(
@@ -1269,9 +1283,8 @@ def annex_section(run: RunData) -> Section:
         sec.bullets = cases
     else:
         sec.paragraphs.append(
-            "Validation: docs/validation.md is not available to this build, so its cases are "
-            "not listed; the test suite's validation tests compare the network queues with "
-            "M/M/1 theory."
+            "Validation: docs/validation.md is not available to this build, so its validation "
+            "cases are not listed here."
         )
     return sec
 
