@@ -67,12 +67,15 @@ def _merge(base: Any, over: Any) -> Any:
     return copy.deepcopy(over)
 
 
-def load_case(name: str) -> tuple[Scenario, dict[str, Any]]:
-    """The scenario of case file ``name`` (base + overlay, validated) and its ``case`` block."""
+def load_case(name: str, overlay: str = "overlay") -> tuple[Scenario, dict[str, Any]]:
+    """The scenario of case file ``name`` (base + ``overlay``, validated) and its ``case`` block.
+
+    ``overlay`` names the block merged onto the base (a file may hold variants).
+    """
     spec, _ = read_mapping(CASES / f"{name}.yaml")
     base_file = (CASES / spec["base"]).resolve()
     base, _ = read_mapping(base_file)
-    mapping = _merge(base, spec.get("overlay", {}))
+    mapping = _merge(base, spec.get(overlay, {}))
     resolved, problems = resolve_tables(mapping, base_file.parent)
     assert problems == [], problems
     return Scenario.model_validate(resolved), dict(spec.get("case", {}))
