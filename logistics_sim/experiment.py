@@ -40,8 +40,8 @@ from logistics_sim.scenario import Scenario
 from logistics_sim.verdict import assess
 
 STAND_IN_LABEL = (
-    "stand-in allocation (optimiser unavailable): each capability's required units split "
-    "among eligible participating nations in proportion to their land forces"
+    "stand-in allocation (optimisation package not installed): each capability's required "
+    "units split among eligible participating nations in proportion to their land forces"
 )
 
 
@@ -476,12 +476,16 @@ def choose_allocation(scenario: Scenario, allocation_csv: Path | None = None) ->
                 )
         return AllocationChoice(frame, f"file: {allocation_csv}")
     try:
-        optimise = importlib.import_module("optimisation").optimise
-    except (ImportError, AttributeError):
+        module = importlib.import_module("optimisation")
+    except ModuleNotFoundError as exc:  # only a missing package; errors inside it propagate
+        if exc.name != "optimisation":
+            raise
         return AllocationChoice(stand_in_allocation(scenario), STAND_IN_LABEL)
-    result = optimise(scenario)
+    result = module.optimise(scenario)
     status = getattr(result, "status", "")
-    return AllocationChoice(result.allocation, f"optimiser ({status})", result)
+    return AllocationChoice(
+        result.allocation, f"optimiser ({getattr(status, 'value', status)})", result
+    )
 
 
 def optimisation_record(result: Any) -> dict:
