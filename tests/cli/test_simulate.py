@@ -143,3 +143,20 @@ def test_simulate_runs_the_engine(tmp_path):
         "rep-00000.parquet",
         "rep-00001.parquet",
     ]
+
+
+def test_default_allocation_comes_from_the_optimiser(fake_model, tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("optimisation.solve") is None:
+        pytest.skip("optimisation package not present")
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["simulate", str(TINY), "-n", "2", "-j", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "allocation: optimiser (optimal)" in result.stdout
+    record = json.loads((out / "optimisation.json").read_text())
+    assert record["status"] == "optimal" and record["burden"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["allocation_source"] == "optimiser (optimal)"
+    header = (out / "allocation.csv").read_text().splitlines()[0]
+    assert header.startswith("nation,capability,units,personnel_deployed,personnel_committed")
