@@ -42,7 +42,7 @@ LEVEL = 0.99
 
 
 def _merge(base: Any, over: Any) -> Any:
-    """``over`` merged onto ``base``: mappings by key, lists of mappings with ids by id.
+    """``over`` merged onto ``base``: mappings by key, lists of mappings by ``id`` (or ``code``).
 
     A distribution spec (a mapping with ``kind``) replaces the base value whole.
     """
@@ -51,16 +51,22 @@ def _merge(base: Any, over: Any) -> Any:
         for key, value in over.items():
             out[key] = _merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
-    if (
-        isinstance(base, list)
-        and isinstance(over, list)
-        and all(isinstance(x, dict) and "id" in x for x in [*base, *over])
-    ):
+    key = next(
+        (
+            k
+            for k in ("id", "code")
+            if isinstance(base, list)
+            and isinstance(over, list)
+            and all(isinstance(x, dict) and k in x for x in [*base, *over])
+        ),
+        None,
+    )
+    if key is not None:
         merged = [copy.deepcopy(x) for x in base]
-        index = {x["id"]: i for i, x in enumerate(merged)}
+        index = {x[key]: i for i, x in enumerate(merged)}
         for item in over:
-            if item["id"] in index:
-                merged[index[item["id"]]] = _merge(merged[index[item["id"]]], item)
+            if item[key] in index:
+                merged[index[item[key]]] = _merge(merged[index[item[key]]], item)
             else:
                 merged.append(copy.deepcopy(item))
         return merged
