@@ -73,7 +73,7 @@ import simpy
 
 from logistics_sim.distributions import Sampler, sampler
 from logistics_sim.force import ForceState
-from logistics_sim.network import LocNetwork, Route
+from logistics_sim.network import LocNetwork, MoveOutcome, Route
 from logistics_sim.recording import Recorder
 from logistics_sim.scenario import Fleet, NodeKind, Scenario, StockPolicy
 
@@ -82,6 +82,8 @@ LOADED_PRIORITY = 1
 EMPTY_PRIORITY = 2
 #: Re-check interval (days) for a vehicle waiting to load at a closed base.
 CLOSED_BASE_POLL_DAYS = 1.0 / 24.0
+#: A shortfall below this (tonnes, 1 g) is float rounding of stock arithmetic, recorded as 0.
+SHORTFALL_ROUNDING_T = 1e-6
 #: Slack on container capacities so that float rounding never blocks a put (tonnes, relative).
 _CAPACITY_SLACK = 1e-9
 
@@ -457,8 +459,10 @@ class SustainmentEngine:
 
     def deliver(
         self, load: Load, route: Route, fleet: Fleet, unload: Sampler
-    ) -> Generator[simpy.Event, Any, bool]:
-        """Move a booked load to its depot, unload and credit it; False (lost) if it never arrives.
+    ) -> Generator[simpy.Event, Any, MoveOutcome]:
+        """Move a booked load to its depot, unload and credit it; the movement's outcome.
+
+        A load whose movement does not arrive is lost (``lost_t``).
 
         The load must already be booked in transit (as :meth:`dispatch` does).
         """
@@ -473,7 +477,7 @@ class SustainmentEngine:
             for c, tonnes in load.tonnes_by_class:
                 self.in_transit_t[(load.sector, c)] -= tonnes
                 self.lost_t[c] += tonnes
-            return False
+            return outcome
         depot = self.depot_of[load.sector]
         while self.network.factor(depot) == 0.0:
             yield env.timeout(CLOSED_BASE_POLL_DAYS)
@@ -484,7 +488,7 @@ class SustainmentEngine:
             self.stock[key].put(tonnes)
             self.delivered_today_t[key] += tonnes
             self.delivered_total_t[key] += tonnes
-        return True
+        return outcome
 
     # -- the day -------------------------------------------------------------------------------
 
@@ -509,7 +513,8 @@ class SustainmentEngine:
                 self.consumed_total_t[key] += got
             demand.append(want)
             consumed.append(got)
-            shortfall.append(want - got)
+            short = want - got
+            shortfall.append(short if short > SHORTFALL_ROUNDING_T else 0.0)
         add = self.recorder.add_block
         add(day, self._b_demand, demand)
         add(day, self._b_consumed, consumed)
