@@ -507,7 +507,9 @@ class SustainmentEngine:
             if container is None:  # not moved: drawn in theatre, always met
                 got = want
             else:
-                got = min(want, container.level)
+                level = container.level
+                # within a gram of the stock: take it all (float rounding, not a real remainder)
+                got = level if want >= level - SHORTFALL_ROUNDING_T else want
                 if got > 0:
                     container.get(got)
                 self.consumed_total_t[key] += got
