@@ -1,0 +1,72 @@
+"""Tonnes are conserved: shipped = delivered + in transit + lost; stock change = in - out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from conftest import build_scenario
+from sustainment_fixture import ALLOCATION, supply_line_mapping
+
+from logistics_sim.model import run_replication
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    trains=st.integers(1, 4),
+    cv=st.sampled_from([0.0, 0.3]),
+    strike_day=st.floats(0.0, 50.0),
+    strike_days=st.floats(0.5, 15.0),
+    factor=st.sampled_from([0.0, 0.3]),
+    policy=st.sampled_from(["wait", "reroute"]),
+    seed=st.integers(0, 10_000),
+)
+def test_tonnes_are_conserved_under_strikes_and_variation(
+    trains: int, cv: float, strike_day: float, strike_days: float, factor: float, policy: str,
+    seed: int,
+) -> None:  # fmt: skip
+    m = supply_line_mapping(horizon_days=70, trains=trains)
+    m["sustainment"]["demand_variation"] = {"kind": "lognormal", "mean": 1.0, "cv": cv}
+    m["disruptions"] = {
+        "in_transit_policy": policy,
+        "scheduled": [{"target": "PRZ", "start_day": strike_day, "duration_days": strike_days,
+                       "capacity_factor": factor}],
+        "random": [{"targets": ["DEPOT_W", "DEPOT_E", "PRZ"], "rate_per_year": 20.0,
+                    "duration_days": {"kind": "uniform", "low": 1.0, "high": 5.0},
+                    "capacity_factor": 0.0}],
+    }  # fmt: skip
+    daily = run_replication(build_scenario(m), ALLOCATION, seed, 0).daily
+    days = daily[daily["day"] >= 0]
+    run = daily[daily["day"] == -1]
+
+    def by_key(metric: str, frame=days):  # type: ignore[no-untyped-def]
+        return frame[frame["metric"] == metric].set_index(["sector", "supply_class", "day"])[
+            "value"
+        ]
+
+    delivered, consumed, stock = by_key("delivered_t"), by_key("consumed_t"), by_key("stock_t")
+    initial = run[run["metric"] == "initial_stock_t"].set_index(["sector", "supply_class"])["value"]
+    for (sector, cls), start in initial.items():
+        d = delivered.loc[(sector, cls)]
+        c = consumed.loc[(sector, cls)]
+        s = stock.loc[(sector, cls)]
+        assert (s >= 0).all()
+        # end-of-day stock = initial + delivered - consumed to date, every day
+        expected = start + (d - c).cumsum()
+        assert s.to_numpy() == pytest.approx(expected.to_numpy(), abs=1e-6)
+    total_delivered = days[days["metric"] == "delivered_t"].groupby("supply_class")["value"].sum()
+    for cls in initial.index.get_level_values("supply_class").unique():
+        row = run[run["supply_class"] == cls].set_index("metric")["value"]
+        assert row["shipped_t"] == pytest.approx(
+            total_delivered[cls] + row["in_transit_t"] + row["lost_t"], abs=1e-6
+        )
+    # demand = consumed + shortfall (a stock-out is a result, not an error)
+    demand, short = by_key("demand_t"), by_key("shortfall_t")
+    assert (consumed + short).to_numpy() == pytest.approx(
+        demand.loc[consumed.index].to_numpy(), abs=1e-6
+    )
