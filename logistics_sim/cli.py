@@ -325,3 +325,54 @@ def report(
     typer.echo(f"report: {result.html}")
     typer.echo(f"report (Markdown): {result.md}")
     _fail_lines({f"replication {r}": e for r, e in sorted(result.failed.items())})
+
+
+@app.command()
+@guarded
+def optimise(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    objective: Annotated[
+        str | None, typer.Option("--objective", help="Override the scenario's objective.")
+    ] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Override the fairness key.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for allocation.csv and optimisation.json.")
+    ] = None,
+) -> None:
+    """Divide the required capabilities among nations; exit 3 when it cannot be done."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from logistics_sim.runfolder import write_json_atomic
+    from logistics_sim.scenario import FairnessKey, Objective
+    from optimisation import Status
+    from optimisation import optimise as run_optimiser
+
+    scenario = load_scenario(file)
+    result = run_optimiser(
+        scenario,
+        Objective(objective) if objective else None,
+        FairnessKey(key) if key else None,
+    )
+    table = Table(title=f"{scenario.name}: {result.status.value} ({result.objective.value})")
+    for column in ("nation", "troops", "pool", "fair share", "actual share", "capacity used"):
+        table.add_column(column, justify="left" if column == "nation" else "right")
+    for row in result.burden.itertuples(index=False):
+        table.add_row(
+            row.nation,
+            f"{row.troops_deployed_pax:,.0f}",
+            f"{row.pool_committed_pax:,.0f}",
+            f"{row.fair_share:.1%}",
+            f"{row.actual_share:.1%}",
+            f"{row.capacity_used:.0%}",
+        )
+    Console().print(table)
+    for line in result.explanation + result.binding_limits + result.relaxations:
+        typer.echo(line)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        result.allocation.to_csv(out / "allocation.csv", index=False)
+        write_json_atomic(out / "optimisation.json", result.to_dict())
+        typer.echo(f"written {out / 'allocation.csv'} and {out / 'optimisation.json'}")
+    if result.status is Status.infeasible:
+        raise typer.Exit(EXIT_INFEASIBLE)
