@@ -13,6 +13,7 @@ crossings, with sustainment on.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,24 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from validation_support import REPO
 
 from logistics_sim.model import run_replication
 from logistics_sim.scenario import Scenario
 from logistics_sim.sustainment import SHORTFALL_ROUNDING_T
-from tests.property.test_troop_conservation import small_runs
+
+
+def _property_strategy() -> Any:
+    """The project's random-scenario strategy, from tests/property (loaded by path)."""
+    path = REPO / "tests" / "property" / "test_troop_conservation.py"
+    spec = importlib.util.spec_from_file_location("_troop_conservation_strategies", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.small_runs
+
+
+small_runs = _property_strategy()
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

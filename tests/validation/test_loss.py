@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from tests.validation.support import erlang_b, interval, load_case, report, run_stream
+from validation_support import erlang_b, interval, load_case, report, run_stream
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

@@ -13,9 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from logistics_sim.network import LocNetwork, MoveOutcome
-from tests.validation.support import (
+from validation_support import (
     StreamRun,
     interval,
     load_case,
@@ -24,6 +22,8 @@ from tests.validation.support import (
     route_of,
     run_stream,
 )
+
+from logistics_sim.network import LocNetwork, MoveOutcome
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
+from validation_support import REPO, load_case
 
 from logistics_sim import load_scenario
 from logistics_sim.data import read_table
@@ -16,7 +17,6 @@ from logistics_sim.network import LocNetwork
 from logistics_sim.recording import Recorder
 from logistics_sim.rotation import pool_sizes
 from logistics_sim.sustainment import demand_rates_t_per_day
-from tests.validation.support import REPO, load_case
 
 pytestmark = pytest.mark.validation
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from tests.validation.support import (
+from validation_support import (
     interval,
     load_case,
     mmc_wait,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
+from validation_support import load_case
 
 from logistics_sim import rotation_math
 from logistics_sim.force import allocation_units, build_slots
@@ -16,7 +17,6 @@ from logistics_sim.network import LocNetwork
 from logistics_sim.recording import Recorder
 from logistics_sim.rotation import pool_sizes, unit_legs
 from logistics_sim.scenario import rotation_of
-from tests.validation.support import load_case
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
@@ -67,6 +67,7 @@ def test_case7_rotation_arithmetic_in_a_deterministic_run() -> None:
         mean_in_theatre = in_theatre.loc[(nation, cap)].loc[warm:].mean()
         expected = n_slots * tour / (tour - overlap)
         print(
-            f"case 7 {nation} {cap}: units in theatre {mean_in_theatre:.4f}, S·T/(T−O) {expected:.4f}"
+            f"case 7 {nation} {cap}: units in theatre {mean_in_theatre:.4f}, "
+            f"S·T/(T−O) {expected:.4f}"
         )
         assert mean_in_theatre == pytest.approx(expected, rel=0.01)
