@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,14 +46,15 @@ def test_tonnes_are_conserved_under_strikes_and_variation(
     days = daily[daily["day"] >= 0]
     run = daily[daily["day"] == -1]
 
-    def by_key(metric: str, frame=days):  # type: ignore[no-untyped-def]
+    def by_key(metric: str, frame: pd.DataFrame = days) -> pd.Series:
         return frame[frame["metric"] == metric].set_index(["sector", "supply_class", "day"])[
             "value"
         ]
 
     delivered, consumed, stock = by_key("delivered_t"), by_key("consumed_t"), by_key("stock_t")
     initial = run[run["metric"] == "initial_stock_t"].set_index(["sector", "supply_class"])["value"]
-    for (sector, cls), start in initial.items():
+    for key, start in initial.items():
+        sector, cls = cast(tuple[str, str], key)
         d = delivered.loc[(sector, cls)]
         c = consumed.loc[(sector, cls)]
         s = stock.loc[(sector, cls)]

@@ -6,7 +6,7 @@ import csv
 import math
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -89,7 +89,8 @@ def test_engine_demand_follows_live_deployed_strength_exactly() -> None:
     demand = daily[(daily["metric"] == "demand_t") & (daily["day"] >= 0)]
     assert len(demand) == 90 * 2 * 3
     for day in (0, 37, 61, 89):
-        by_cap = {(s, c): v for (d, s, c), v in pax.items() if d == day}
+        rows = [(cast(tuple[int, str, str], key), float(v)) for key, v in pax.items()]
+        by_cap = {(k[1], k[2]): v for k, v in rows if k[0] == day}
         expected = demand_rates_t_per_day(sc, by_cap)
         got = demand[demand["day"] == day].set_index(["sector", "supply_class"])["value"]
         for key, value in expected.items():
