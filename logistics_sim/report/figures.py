@@ -108,23 +108,33 @@ def strength_chart(
     return to_svg(fig)
 
 
-def supply_chart(mean_dos: pd.DataFrame, reorder_days: float, warmup_days: float) -> bytes:
-    """Days of supply by day: one panel per sector, one line per supply class (mean over reps)."""
+def supply_chart(
+    mean_dos: pd.DataFrame, reorder_days: float, warmup_days: float, cap_days: float
+) -> bytes:
+    """Days of supply by day: one panel per sector, one line per supply class (mean over reps).
+
+    The y axis stops at ``cap_days``: during the build-up few troops draw on full depots and
+    days of supply run into the hundreds, which would flatten the steady state to a line.
+    """
     sectors = sorted(mean_dos["sector"].unique())
+    classes = sorted(mean_dos["supply_class"].unique())
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(classes), 2)))
     with plt.rc_context(STYLE):
         ncols = min(2, len(sectors))
         nrows = int(np.ceil(len(sectors) / ncols))
         fig, axes = plt.subplots(
-            nrows, ncols, figsize=(7.5, 2.4 * nrows + 0.4), squeeze=False, sharex=True
+            nrows, ncols, figsize=(7.5, 2.4 * nrows + 0.6), squeeze=False, sharex=True
         )
         for ax, sector in zip(axes.flat, sectors, strict=False):
             rows = mean_dos[mean_dos["sector"] == sector]
-            for cls, part in rows.groupby("supply_class", sort=True):
-                ax.plot(part["day"], part["mean"], lw=1.1, label=f"class {cls}")
+            for colour, cls in zip(colours, classes, strict=False):
+                part = rows[rows["supply_class"] == cls]
+                ax.plot(part["day"], part["mean"], lw=1.0, color=colour, label=f"class {cls}")
             ax.axhline(reorder_days, color=GREY, ls=":", lw=1, label="reorder point")
             ax.axhline(0, color=RED, lw=1)
             if warmup_days > 0:
                 ax.axvspan(0, warmup_days, color=GREY, alpha=0.12, lw=0)
+            ax.set_ylim(0, cap_days)
             ax.set_title(f"sector {sector}", fontsize=9)
             ax.set_ylabel("days of supply")
         for ax in list(axes.flat)[len(sectors) :]:
@@ -139,9 +149,56 @@ def supply_chart(mean_dos: pd.DataFrame, reorder_days: float, warmup_days: float
             ncol=min(6, len(labels)),
             fontsize=8,
             frameon=False,
-            bbox_to_anchor=(0.5, 1.02),
+            bbox_to_anchor=(0.5, 1.04),
         )
-        fig.tight_layout(rect=(0, 0, 1, 0.95))
+        fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return to_svg(fig)
+
+
+def supply_matrix(matrix: pd.DataFrame, reorder_days: float) -> bytes:
+    """Sector (rows) × class (columns): lowest days of supply after warm-up, values written in.
+
+    Red at 0 (a stock-out), white from the reorder point up: the cells to worry about stand out.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = _figure(7.5, 0.45 * len(matrix) + 1.5)
+        values = matrix.to_numpy(dtype="float64")
+        image = ax.imshow(
+            values.clip(0, max(reorder_days, 1e-9)),
+            cmap="Reds_r",
+            vmin=0,
+            vmax=max(reorder_days, 1e-9),
+            aspect="auto",
+            interpolation="nearest",
+        )
+        for (i, j), v in np.ndenumerate(values):
+            if not np.isnan(v):
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.1f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v < reorder_days / 3 else "black",
+                )
+        ax.set_yticks(np.arange(len(matrix)), [str(i) for i in matrix.index])
+        ax.set_xticks(
+            np.arange(len(matrix.columns)),
+            [str(c) for c in matrix.columns],
+            rotation=45,
+            ha="right",
+        )
+        ax.set_xlabel("class of supply")
+        ax.set_ylabel("sector")
+        ax.grid(False)
+        fig.colorbar(
+            image,
+            ax=ax,
+            label="lowest days of supply (capped at reorder point)",
+            fraction=0.03,
+            pad=0.02,
+        )
     return to_svg(fig)
 
 

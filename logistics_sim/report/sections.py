@@ -55,6 +55,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 VERDICT_WORDS = {"FEASIBLE": "FEASIBLE", "AT_RISK": "AT RISK", "INFEASIBLE": "INFEASIBLE"}
 PERIOD_DAYS = 7
 HEATMAP_NODES = 12
+SUPPLY_ROWS = 8  # sector/class rows shown before the full table folds away
 
 
 @dataclass
@@ -631,42 +632,46 @@ def supply_section(run: RunData) -> Section:
         .rename("mean")
         .reset_index()
     )
+    warm = run.scenario.experiment.warmup_days
+    cap = 1.5 * policy.order_up_to_days
+    ranking = supply_ranking(run)
     sec.paragraphs.append(
-        f"Forward depot stock in days of supply (mean over replications). Stock policy: start "
+        f"Forward depot stock in days of supply. Stock policy: start "
         f"{num(policy.initial_days_of_supply)}, reorder at {num(policy.reorder_point_days)}, "
-        f"order up to {num(policy.order_up_to_days)} days."
+        f"order up to {num(policy.order_up_to_days)} days. The grid gives, for each sector and "
+        f"class, the lowest level after the {num(warm)}-day warm-up (mean over replications of "
+        "each run's minimum); 0 means the depot ran dry."
+    )
+    matrix = ranking.pivot(index="sector", columns="supply_class", values="min_dos").sort_index()
+    sec.figures.append(
+        Figure(
+            "supply_lowest.svg",
+            figures.supply_matrix(matrix, policy.reorder_point_days),
+            "Grid of the lowest days of supply by sector and class of supply after warm-up.",
+        )
     )
     sec.figures.append(
         Figure(
             "supply.svg",
-            figures.supply_chart(
-                mean, policy.reorder_point_days, run.scenario.experiment.warmup_days
-            ),
-            "Days of supply by day for each sector and supply class, with the reorder point.",
+            figures.supply_chart(mean, policy.reorder_point_days, warm, cap),
+            f"Days of supply by day for each sector and class (mean over replications) with "
+            f"the reorder point; the axis stops at {num(cap)} days.",
         )
     )
-    ranking = supply_ranking(run)
-    sec.tables.append(
-        Table(
-            [
-                "sector",
-                "class",
-                "mean days of supply",
-                "lowest (mean of run minima)",
-                "shortfall days per run",
-            ],
-            [
-                [
-                    str(r.sector),
-                    str(r.supply_class),
-                    num(r.mean_dos),
-                    num(r.min_dos),
-                    num(r.short_days),
-                ]
-                for r in ranking.itertuples(index=False)
-            ],
-        )
-    )
+    header = [
+        "sector",
+        "class",
+        "mean days of supply",
+        "lowest (mean of run minima)",
+        "shortfall days per run",
+    ]
+    rows = [
+        [str(r.sector), str(r.supply_class), num(r.mean_dos), num(r.min_dos), num(r.short_days)]
+        for r in ranking.itertuples(index=False)
+    ]
+    sec.tables.append(Table(header, rows[:SUPPLY_ROWS]))
+    if len(rows) > SUPPLY_ROWS:
+        sec.details.append((f"All {len(rows)} sector and class combinations", Table(header, rows)))
     return sec
 
 
