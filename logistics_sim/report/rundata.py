@@ -8,6 +8,7 @@ the metrics the report needs, and reduced at once, so memory stays small on long
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import re
@@ -149,8 +150,6 @@ def reduce_run(folder: Path) -> Reduced:
 
 def _sha256(path: Path) -> str:
     """SHA-256 of a file's bytes."""
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -204,9 +203,15 @@ def load_run_data(
     scenario = load_scenario(folder / "scenario.resolved.yaml")
     hashes = {
         name: _sha256(folder / name)
-        for name in ("scenario.resolved.yaml", "allocation.csv", "optimisation.json")
+        for name in ("scenario.resolved.yaml", "allocation.csv")
         if (folder / name).is_file()
     }
+    if optimisation is not None:  # its solve time differs from run to run: hash the rest
+        timeless = {k: v for k, v in optimisation.items() if "time" not in k}
+        canonical = json.dumps(timeless, sort_keys=True, separators=(",", ":"))
+        hashes["optimisation.json (without solve time)"] = hashlib.sha256(
+            canonical.encode()
+        ).hexdigest()
     data = data_dir if data_dir is not None else default_data_dir()
     if data is not None:
         for csv_file in sorted(data.glob("*.csv")):

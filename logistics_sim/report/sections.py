@@ -382,12 +382,19 @@ def binds_section(run: RunData, req: Requirement) -> Section:
             "this run), so no sector or class can be named."
         )
     leg = slowest_leg(run)
+    closure = run.summary.get("metrics", {}).get("reinforcement_closure_days", {}).get("mean")
     if leg:
         node, wait = leg
-        sec.bullets.append(
+        text = (
             f"Slowest reinforcement leg: {names.get(node, node)} ({node}), where movements waited "
-            f"{num(wait)} days on average between the trigger and closure."
+            f"{num(wait)} days on average between the trigger and closure"
         )
+        if not is_nan(closure) and wait < 0.1 * float(closure):
+            text += (
+                f"; queueing explains little of the {num(closure)}-day mean closure, so notice "
+                "to move and travel time dominate"
+            )
+        sec.bullets.append(text + ".")
     elif run.scenario.reinforcement.plans:
         sec.bullets.append(
             "Slowest reinforcement leg: no queueing was recorded on the reinforcement route "
@@ -813,7 +820,8 @@ def reinforcement_section(run: RunData) -> Section:
                 "reinforcement_arrivals.svg",
                 figures.arrivals_chart(curves, required),
                 "Cumulative reinforcement troops closed at the threatened sector by day after the "
-                "trigger, with the troops required.",
+                "trigger (mean over the replications whose horizon still covers that day), with "
+                "the troops required.",
             )
         )
     closures = {

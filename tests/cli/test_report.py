@@ -45,6 +45,17 @@ def test_report_on_tiny_runs_the_real_pipeline(tmp_path: Path) -> None:
     assert manifest["scenario_sha256"] in html and manifest["scenario_sha256"] in md
 
 
+def test_same_seed_gives_byte_identical_report(tmp_path: Path) -> None:
+    """Running the whole pipeline twice with one seed renders the same HTML and Markdown."""
+    out = tmp_path / "run"
+    args = ["report", str(TINY), "-n", "2", "--seed", "5", "-j", "1", "-q", "--out", str(out)]
+    reports = []
+    for _ in range(2):
+        assert runner.invoke(app, args).exit_code == 0
+        reports.append(((out / "report.html").read_bytes(), (out / "report.md").read_bytes()))
+    assert reports[0] == reports[1]
+
+
 @dataclass
 class InfeasibleResult:
     """What the optimiser returns when the requirement cannot be met (fields as in issue 6)."""
