@@ -443,7 +443,8 @@ def test_sigkill_of_process_pool_run_leaves_no_workers_and_resumes(tiny, allocat
     try:
         deadline = time.monotonic() + 120
         while len(rf.finished_replications(out)) < 4:
-            assert proc.poll() is None and time.monotonic() < deadline
+            assert proc.poll() is None, f"run ended early (exit {proc.returncode})"
+            assert time.monotonic() < deadline, "no 4 replications within 120 s"
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -457,7 +458,7 @@ def test_sigkill_of_process_pool_run_leaves_no_workers_and_resumes(tiny, allocat
     assert left == [], "pool workers outlived the killed run"
 
     survived = rf.finished_replications(out)
-    assert 4 <= len(survived) < 40
+    assert 4 <= len(survived) < 40, survived
     resumed = run(tiny, allocation, out, n=40, resume=True)
     assert not list((out / "replications").glob(".rep-*.tmp"))
     clean = run(tiny, allocation, tmp_path / "clean", n=40)
