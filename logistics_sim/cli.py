@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -132,6 +132,15 @@ AllocationOpt = Annotated[
 ]
 
 
+def _interrupted() -> NoReturn:
+    """Ctrl-C: one line, not a traceback; what finished is on disk."""
+    typer.echo(
+        "interrupted: finished replications are kept; rerun the same command with --resume",
+        err=True,
+    )
+    raise typer.Exit(130)
+
+
 def _fail_lines(failed: dict[str, str]) -> None:
     """One line per failed replication on stderr, then exit 1 (the others are stored)."""
     for where, error in failed.items():
@@ -200,6 +209,8 @@ def simulate(
     except RunFolderMismatch as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        _interrupted()
     typer.echo(f"run folder: {run.folder}")
     typer.echo(f"allocation: {choice.source}")
     for line in verdict_lines(run.summary):
@@ -258,6 +269,8 @@ def sweep(
     except (experiment.SweepSpecError, experiment.AllocationFileError, RunFolderMismatch) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        _interrupted()
     table = result.table
     criteria = {c.metric for c in load_scenario(file).criteria}
     shown = table[table["metric"].isin(criteria)] if criteria else table
