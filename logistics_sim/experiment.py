@@ -259,7 +259,12 @@ def _run_dask(
     address: str,
 ) -> Iterator[Outcome]:
     """Dask distributed: a LocalCluster (workers write files) or a remote scheduler (we do)."""
-    from distributed import Client, LocalCluster, as_completed
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ImportError(
+            "--dask needs dask.distributed: pip install -e '.[dask]' (here and on every worker)"
+        ) from None
 
     local = address == "local"
     cluster = (
