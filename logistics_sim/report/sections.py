@@ -86,6 +86,7 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     details: list[tuple[str, Table]] = field(default_factory=list)
+    lists: list[tuple[str, list[str]]] = field(default_factory=list)  # headed lists, first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,18 +243,35 @@ def verdict_section(run: RunData, req: Requirement) -> tuple[Section, str]:
     return sec, verdict
 
 
-def _optimiser_statements(opt: Mapping[str, Any] | None) -> list[str]:
-    """The optimiser's binding or conflicting limits and diagnoses, as sentences."""
+#: Optimiser fields read as statements, in the order shown, with their headings.
+OPTIMISER_FIELDS = (
+    ("explanation", "Why the requirement cannot be met"),
+    ("conflicting_limits", "Conflicting limits"),
+    ("binding_limits", "Binding limits"),
+    ("shortfall_by_capability", "Shortfall by capability (units)"),
+    ("relaxations", "What would restore feasibility"),
+)
+_STATEMENT_WORDS = ("binding", "conflict", "shortfall", "relax", "diagnos", "explanation")
+
+
+def _optimiser_statements(
+    opt: Mapping[str, Any] | None, infeasible: bool
+) -> list[tuple[str, list[str]]]:
+    """The optimiser's limits and diagnoses as (heading, sentences), known fields first."""
     if not opt:
         return []
-    wanted = ("binding", "conflict", "shortfall", "relax", "diagnos", "explanation")
-    out: list[str] = []
-    for key in sorted(opt):
-        if not any(w in key.lower() for w in wanted):
-            continue
-        label = key.replace("_", " ")
-        for item in _flatten(opt[key]):
-            out.append(f"{label}: {item}" if not item.lower().startswith(label) else item)
+    titles = dict(OPTIMISER_FIELDS)
+    if not infeasible:
+        titles["explanation"] = "The optimiser's explanation"
+    known = [k for k, _ in OPTIMISER_FIELDS if k in opt]
+    other = sorted(
+        k for k in opt if k not in titles and any(w in k.lower() for w in _STATEMENT_WORDS)
+    )
+    out = []
+    for key in [*known, *other]:
+        items = _flatten(opt[key])
+        if items:
+            out.append((titles.get(key, key.replace("_", " ").capitalize()), items))
     return out
 
 
@@ -344,10 +362,10 @@ def slowest_leg(run: RunData) -> tuple[str, float] | None:
 def binds_section(run: RunData, req: Requirement) -> Section:
     """What binds: optimiser limits, busiest node, nearest stock-out, slowest reinforcement leg."""
     sec = Section("binds", "What binds")
-    statements = _optimiser_statements(run.optimisation)
+    statements = _optimiser_statements(run.optimisation, req.infeasible)
     if statements:
-        sec.paragraphs.append("The burden-sharing optimiser names these limits:")
-        sec.bullets.extend(statements)
+        sec.paragraphs.append("The burden-sharing optimiser names these limits.")
+        sec.lists.extend(statements)
     elif run.optimisation is None:
         sec.paragraphs.append(
             "No optimiser result is in this run folder (no optimisation.json), so no binding "
@@ -402,6 +420,9 @@ def binds_section(run: RunData, req: Requirement) -> Section:
         )
     else:
         sec.bullets.append("Slowest reinforcement leg: the scenario has no reinforcement plan.")
+    if sec.lists:  # the optimiser's headed lists, then what the simulation shows
+        sec.lists.append(("In the simulation", sec.bullets))
+        sec.bullets = []
     return sec
 
 
