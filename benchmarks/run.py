@@ -3,14 +3,23 @@
 Every ratio is measured within one run of this script (the model against bare SimPy in the same
 process), so the figures compare across machines better than raw seconds do. Medians over
 several rounds.
+
+The machine is shared (other jobs load both cores), so next to each wall-clock figure the
+process CPU time is reported too (``*_cpu_*`` keys); the scaling exponents use CPU time, which
+other jobs disturb far less than wall time. ``python -m benchmarks.run --profile`` instead
+profiles one baseline replication with cProfile and prints where the time goes.
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import math
 import platform
+import pstats
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -73,36 +82,52 @@ def kernel_events_per_s(cycles: int = 100_000) -> float:
     return statistics.median(rates)
 
 
-def model_figures() -> dict[str, float]:
-    """The baseline model's events per second, seconds per simulated year and peak memory."""
+def baseline() -> tuple[object, object]:
+    """The baseline scenario and the optimiser's allocation for it."""
     from logistics_sim import load_scenario
-    from logistics_sim.model import run_replication
     from optimisation import optimise
 
     scenario = load_scenario(BASELINE)
-    allocation = optimise(scenario).allocation
-    years = scenario.horizon_days / 365.0
-    rates, seconds = [], []
+    return scenario, optimise(scenario).allocation
+
+
+def cpu_seconds(func: Callable[[], object]) -> float:
+    """Process CPU seconds of one call (other jobs on the machine barely move it)."""
+    start = time.process_time()
+    func()
+    return time.process_time() - start
+
+
+def model_figures() -> dict[str, float]:
+    """The baseline model's events per second, seconds per simulated year and peak memory."""
+    from logistics_sim.model import run_replication
+
+    scenario, allocation = baseline()
+    years = scenario.horizon_days / 365.0  # type: ignore[attr-defined]
+    seed = scenario.experiment.seed  # type: ignore[attr-defined]
+    rates, seconds, cpu = [], [], []
     for replication in range(ROUNDS):
-        start = time.perf_counter()
-        result = run_replication(scenario, allocation, scenario.experiment.seed, replication)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        result = run_replication(scenario, allocation, seed, replication)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - start
+        cpu.append((time.process_time() - cpu_start) / years)
         rates.append(result.events / elapsed)
         seconds.append(elapsed / years)
     tracemalloc.start()
-    run_replication(scenario, allocation, scenario.experiment.seed, 0)
+    run_replication(scenario, allocation, seed, 0)  # type: ignore[arg-type]
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
         "model_events_per_s": statistics.median(rates),
         "replication_s_per_sim_year": statistics.median(seconds),
+        "replication_cpu_s_per_sim_year": statistics.median(cpu),
         "peak_memory_mb": peak / 2**20,
         **scaling_exponents(scenario, allocation),
     }
 
 
 def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
-    """Slopes of log time against log horizon (1, 2, 4 years) and log force (0.5x, 1x, 2x)."""
+    """Slopes of log CPU time against log horizon (1, 2, 4 years) and log force (0.5x, 1x, 2x)."""
     from logistics_sim.model import run_replication
 
     def slope(xs: list[float], ts: list[float]) -> float:
@@ -110,14 +135,13 @@ def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
 
     horizons = [365, 730, 1460]
     horizon_times = [
-        median_seconds(
+        cpu_seconds(
             lambda h=h: run_replication(
                 scenario.model_copy(update={"horizon_days": h}),  # type: ignore[attr-defined]
-                allocation,
+                allocation,  # type: ignore[arg-type]
                 1,
                 0,
-            ),
-            rounds=1,
+            )
         )
         for h in horizons
     ]
@@ -128,12 +152,57 @@ def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
         scaled["units"] = (scaled["units"] * factor).round().astype(int).clip(lower=1)
         scaled = scaled.drop(columns=[c for c in ("pool_units",) if c in scaled.columns])
         force_times.append(
-            median_seconds(lambda a=scaled: run_replication(scenario, a, 1, 0), rounds=1)  # type: ignore[misc]
+            cpu_seconds(lambda a=scaled: run_replication(scenario, a, 1, 0))  # type: ignore[misc]
         )
     return {
         "scaling_exponent_horizon": slope([float(h) for h in horizons], horizon_times),
         "scaling_exponent_force": slope(factors, force_times),
     }
+
+
+def optimiser_fallback() -> dict[str, float]:
+    """``optimiser_s_baseline`` when benchmarks/optimiser.py does not exist yet: the slowest
+    objective over the shipped scenarios, one solve each, counted only when proven optimal (NaN
+    when none is). The 300 x 30 instance needs that module."""
+    from logistics_sim import load_scenario
+    from logistics_sim.scenario import Objective
+    from optimisation import optimise
+
+    slowest = 0.0
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        if path.name == "tiny.yaml":
+            continue
+        scenario = load_scenario(path)
+        for objective in Objective:
+            if objective is Objective.largest_force:
+                continue
+            start = time.perf_counter()
+            try:
+                result = optimise(scenario, objective)
+            except Exception as exc:  # the optimiser is still being built: report, go on
+                print(f"optimiser {path.name} {objective.value}: {type(exc).__name__}: {exc}")
+                continue
+            seconds = time.perf_counter() - start
+            if result.status.value != "optimal":
+                continue  # infeasible variants are explained, not timed
+            slowest = max(slowest, seconds)
+    return {"optimiser_s_baseline": slowest if slowest > 0 else math.nan}
+
+
+def profile(top: int = 20) -> str:
+    """cProfile of one baseline replication: the ``top`` functions by own time."""
+    from logistics_sim.model import run_replication
+
+    scenario, allocation = baseline()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_replication(scenario, allocation, 1, 0)  # type: ignore[arg-type]
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
 
 
 def optional(name: str) -> dict[str, float]:
@@ -169,7 +238,13 @@ def main() -> None:
         )
     except ImportError as exc:
         print(f"model figures skipped: {exc}")
-    results.update(optional("optimiser"))
+    optimiser = optional("optimiser")
+    if not optimiser:
+        try:
+            optimiser = optimiser_fallback()
+        except ImportError as exc:
+            print(f"optimiser figures skipped: {exc}")
+    results.update(optimiser)
     results.update(optional("parallel"))
     payload = {"machine": platform.platform(), "python": platform.python_version(), **results}
     (HERE / "results.json").write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
@@ -186,4 +261,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--profile" in sys.argv[1:]:
+        print(profile())
+    else:
+        main()
