@@ -10,6 +10,7 @@ missing. A replication that raises is reported by number; the others still finis
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import math
@@ -143,14 +144,46 @@ class Executor:
 
     jobs: int = 1
     dask: str | None = None  # None, "local" (LocalCluster of ``jobs`` workers) or an address
+    shared_disk: bool = False  # Dask workers can write into the run folder themselves
+    label: str = ""
 
     def describe(self) -> str:
         """Short label for the manifest."""
+        if self.label:
+            return self.label
         if self.dask == "local":
             return f"dask-local:{self.jobs}"
         if self.dask:
             return f"dask:{self.dask}"
         return "sequential" if self.jobs <= 1 else f"processes:{self.jobs}"
+
+
+@contextlib.contextmanager
+def session(executor: Executor) -> Iterator[Executor]:
+    """Start what an executor needs once for several runs: ``dask="local"`` → a LocalCluster.
+
+    Yields the executor to use inside (the cluster's address, workers writing files directly),
+    so automatic replication rounds and sweep variants share one cluster.
+    """
+    if executor.dask != "local":
+        yield executor
+        return
+    LocalCluster = _distributed().LocalCluster
+    jobs = max(1, executor.jobs)
+    with LocalCluster(
+        n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield Executor(jobs, cluster.scheduler_address, True, f"dask-local:{jobs}")
+
+
+def _distributed() -> Any:
+    """The dask.distributed module, or an error saying which extra to install."""
+    try:
+        return importlib.import_module("distributed")
+    except ImportError:
+        raise ImportError(
+            "--dask needs dask.distributed: pip install -e '.[dask]' (here and on every worker)"
+        ) from None
 
 
 def _run_sequential(
@@ -255,27 +288,18 @@ def _run_dask(
     seed: int,
     reps: Sequence[int],
     folder: Path,
-    jobs: int,
-    address: str,
+    executor: Executor,
 ) -> Iterator[Outcome]:
-    """Dask distributed: a LocalCluster (workers write files) or a remote scheduler (we do)."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise ImportError(
-            "--dask needs dask.distributed: pip install -e '.[dask]' (here and on every worker)"
-        ) from None
-
-    local = address == "local"
-    cluster = (
-        LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
-        if local
-        else None
-    )
-    client = Client(cluster if cluster is not None else address)
+    """Dask distributed: workers write files when they share our disk, else we write them."""
+    distributed = _distributed()
+    if executor.dask == "local":  # not inside a session: one cluster for this call
+        with session(executor) as inner:
+            yield from _run_dask(replicate, scenario, allocation, seed, reps, folder, inner)
+        return
+    client = distributed.Client(executor.dask)
     try:
         scen_f, alloc_f = client.scatter([scenario, allocation], broadcast=True)
-        target = str(folder) if local else None
+        target = str(folder) if executor.shared_disk else None
         # Task keys name what determines the result, so equal keys are equal results even on
         # a cluster shared by several analysts' runs.
         model = getattr(replicate, "__qualname__", type(replicate).__name__)
@@ -299,7 +323,7 @@ def _run_dask(
             for r in reps
         ]
         keyed = {fut.key: r for fut, r in zip(futures, reps, strict=True)}
-        for fut in as_completed(futures):
+        for fut in distributed.as_completed(futures):
             try:
                 outcome = fut.result()
             except Exception as exc:  # worker lost twice, or the task could not be unpickled
@@ -312,8 +336,6 @@ def _run_dask(
             yield outcome
     finally:
         client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def execute(
@@ -329,16 +351,7 @@ def execute(
     if not reps:
         return iter(())
     if executor.dask:
-        return _run_dask(
-            replicate,
-            scenario,
-            allocation,
-            seed,
-            reps,
-            folder,
-            max(1, executor.jobs),
-            executor.dask,
-        )
+        return _run_dask(replicate, scenario, allocation, seed, reps, folder, executor)
     if executor.jobs <= 1 or len(reps) == 1:
         return _run_sequential(replicate, scenario, allocation, seed, reps, folder)
     return _run_processes(replicate, scenario, allocation, seed, reps, folder, executor.jobs)
@@ -586,13 +599,15 @@ def simulate(
     allocation_source: str = "given by caller",
     optimisation: Any = None,
     command_line: str | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Run replications into a run folder (DESIGN.md §4) and write summary.json.
 
     ``replications`` and ``seed`` default to the scenario's ``experiment`` block (whose own
     defaults are 30 and 1). With ``target_half_width`` (e.g. 0.05), replications are added
     until every criterion metric's CI half-width is within that share of its mean (all
-    metrics when the scenario has no criteria), up to ``max_replications``.
+    metrics when the scenario has no criteria), up to ``max_replications``. ``executor``
+    (from ``session``) overrides ``jobs`` and ``dask`` to share one cluster between runs.
     """
     replicate = replicate or default_replicate()
     n_planned = replications if replications is not None else scenario.experiment.replications
@@ -609,7 +624,7 @@ def simulate(
         rf.write_bytes_atomic(folder / "allocation.csv", rf.allocation_csv(allocation).encode())
         if optimisation is not None:
             rf.write_json_atomic(folder / "optimisation.json", optimisation_record(optimisation))
-        executor = Executor(jobs=jobs, dask=dask)
+        requested = executor or Executor(jobs=jobs, dask=dask)
 
         manifest: dict[str, Any] = {
             "scenario": scenario.name,
@@ -622,7 +637,7 @@ def simulate(
             "replications_planned": n_planned,
             "replications_done": 0,
             "failed_replications": {},
-            "executor": executor.describe(),
+            "executor": requested.describe(),
             "versions": rf.versions(),
             "command_line": command_line if command_line is not None else " ".join(sys.argv),
         }
@@ -648,24 +663,25 @@ def simulate(
         rf.write_json_atomic(folder / rf.MANIFEST, manifest)
         bar = Progress(not quiet, n_planned, scenario.horizon_days, scenario.name)
         try:
-            planned = n_planned
-            while True:
-                todo = [r for r in range(planned) if r not in per_rep and r not in failed]
-                if bar.done == 0:
-                    bar.already_done(planned - len(todo))
-                for outcome in execute(
-                    replicate, scenario, allocation, base_seed, todo, folder, executor
-                ):
-                    record(outcome)
-                    bar.advance()
-                if target_half_width is None or planned >= max_replications:
-                    break
-                more = _more_replications(scenario, per_rep, target_half_width, planned)
-                if more == 0:
-                    break
-                planned = min(planned + more, max_replications)
-                manifest["replications_planned"] = planned
-                bar.grow(planned)
+            with session(requested) as active:  # one LocalCluster for every round
+                planned = n_planned
+                while True:
+                    todo = [r for r in range(planned) if r not in per_rep and r not in failed]
+                    if bar.done == 0:
+                        bar.already_done(planned - len(todo))
+                    for outcome in execute(
+                        replicate, scenario, allocation, base_seed, todo, folder, active
+                    ):
+                        record(outcome)
+                        bar.advance()
+                    if target_half_width is None or planned >= max_replications:
+                        break
+                    more = _more_replications(scenario, per_rep, target_half_width, planned)
+                    if more == 0:
+                        break
+                    planned = min(planned + more, max_replications)
+                    manifest["replications_planned"] = planned
+                    bar.grow(planned)
         finally:
             bar.close()
 
@@ -914,29 +930,28 @@ def sweep(
         out = Path("results") / base.name / f"sweep-{tag}-seed{base_seed}"
     root = Path(out)
     runs: list[RunResult] = []
-    for i, (overrides, scen) in enumerate(zip(variants, scenarios, strict=True)):
-        if allocation is not None:
-            choice = AllocationChoice(allocation, "given by caller")
-        else:
-            choice = (choose or choose_allocation)(scen)
-        label = variant_label(overrides)
-        runs.append(
-            simulate(
-                scen,
-                choice.allocation,
-                n,
-                base_seed,
-                jobs,
-                dask,
-                root / f"variant-{i:03d}",
-                resume,
-                quiet=quiet,
-                replicate=replicate,
-                allocation_source=choice.source,
-                optimisation=choice.optimisation,
-                command_line=f"sweep variant {i}: {label}",
+    with session(Executor(jobs, dask)) as active:  # one LocalCluster for all variants
+        for i, (overrides, scen) in enumerate(zip(variants, scenarios, strict=True)):
+            if allocation is not None:
+                choice = AllocationChoice(allocation, "given by caller")
+            else:
+                choice = (choose or choose_allocation)(scen)
+            runs.append(
+                simulate(
+                    scen,
+                    choice.allocation,
+                    n,
+                    base_seed,
+                    out=root / f"variant-{i:03d}",
+                    resume=resume,
+                    quiet=quiet,
+                    replicate=replicate,
+                    allocation_source=choice.source,
+                    optimisation=choice.optimisation,
+                    command_line=f"sweep variant {i}: {variant_label(overrides)}",
+                    executor=active,
+                )
             )
-        )
     table = sweep_table(parameters, variants, runs, base.experiment.confidence)
     rf.write_bytes_atomic(
         root / "sweep.csv", table.to_csv(index=False, lineterminator="\n").encode()

@@ -155,6 +155,26 @@ def test_real_model_sequential_equals_processes_and_dask(tiny, allocation, tmp_p
     assert executors[:3] == ["sequential", "processes:2", "dask-local:2"]
     assert executors[3].startswith("dask:tcp://")
 
+    # A sweep shares one LocalCluster among its variants and gives the sequential table.
+    params = [SweepParameter("rotation.dwell_ratio", (3,))]
+    tables = [
+        sweep(
+            TINY,
+            params,
+            "oat",
+            2,
+            5,
+            jobs=jobs,
+            dask=dask,
+            out=tmp_path / f"sweep-{jobs}",
+            allocation=allocation,
+            replicate=fake_replicate,
+        ).folder
+        / "sweep.csv"
+        for jobs, dask in ((1, None), (2, "local"))
+    ]
+    assert tables[0].read_bytes() == tables[1].read_bytes()
+
 
 def test_real_model_replication_seven_alone_equals_seven_in_ten(tiny, allocation, tmp_path):
     from logistics_sim.model import run_replication
