@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from logistics_sim import experiment
@@ -45,6 +46,7 @@ def test_report_on_tiny_runs_the_real_pipeline(tmp_path: Path) -> None:
     assert manifest["scenario_sha256"] in html and manifest["scenario_sha256"] in md
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_report(tmp_path: Path) -> None:
     """Running the whole pipeline twice with one seed renders the same HTML and Markdown."""
     out = tmp_path / "run"

@@ -154,7 +154,9 @@ def test_figures_are_inline_svg_without_dates(feasible: tuple[Path, str, str]) -
     folder, html, _md = feasible
     uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     files = {p.read_bytes() for p in (folder / "figures").glob("*.svg")}
-    assert len(uris) == len(files) == 9  # burden, strength, 2 supply, map, heatmap, 2 reinf, tornado
+    assert (
+        len(uris) == len(files) == 9
+    )  # burden, strength, 2 supply, map, heatmap, 2 reinf, tornado
     for uri in uris:
         svg = base64.b64decode(uri)
         assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
@@ -163,6 +165,7 @@ def test_figures_are_inline_svg_without_dates(feasible: tuple[Path, str, str]) -
         assert svg in files
 
 
+@pytest.mark.slow
 def test_same_run_folder_renders_byte_identical(tmp_path: Path) -> None:
     """Rendering a run folder twice gives the same HTML, Markdown and figure bytes."""
     folder = make_run_folder(tmp_path / "run", replications=3, sweep=True)
@@ -173,6 +176,7 @@ def test_same_run_folder_renders_byte_identical(tmp_path: Path) -> None:
     assert figs == {p.name: p.read_bytes() for p in (folder / "figures").glob("*.svg")}
 
 
+@pytest.mark.slow
 def test_report_changes_when_the_run_changes(tmp_path: Path) -> None:
     """Determinism is not constancy: a run with other figures renders other bytes."""
     a = build_report(make_run_folder(tmp_path / "a", replications=3))[0].read_bytes()
