@@ -104,7 +104,9 @@ def strength_chart(
         ax.set_ylabel("troops deployed")
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4, fontsize=8, frameon=False
+        )
     return to_svg(fig)
 
 
@@ -259,8 +261,13 @@ def node_map(nodes: pd.DataFrame, links: Sequence[tuple[float, float, float, flo
             linewidths=0.5,
             zorder=3,
         )
-        labelled = nodes[known].sort_values("utilisation", ascending=False, kind="stable")
-        for row in labelled.head(MAP_LABELS).itertuples(index=False):
+        ranked = nodes[known].sort_values("utilisation", ascending=False, kind="stable")
+        placed: list[tuple[float, float]] = []
+        for row in ranked.itertuples(index=False):
+            crowded = any(abs(row.lon - x) < 0.8 and abs(row.lat - y) < 0.3 for x, y in placed)
+            if crowded or len(placed) >= MAP_LABELS:
+                continue  # a busier node nearby is already named; the table names them all
+            placed.append((row.lon, row.lat))
             ax.annotate(
                 str(row.id),
                 (row.lon, row.lat),

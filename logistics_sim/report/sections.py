@@ -618,12 +618,17 @@ def strength_section(run: RunData) -> Section:
     sec.paragraphs.append(
         f"Target {target:,.0f} troops. After the {num(warm)}-day warm-up the force averaged "
         f"{interval(mean_entry)} troops (mean [{conf:.0%} CI]) and was below target on "
-        f"{interval(below)} days. The initial build-up first reached the target after "
-        f"{interval(closure)} days"
+        f"{interval(below)} days. "
         + (
-            f"; in {closure.get('never_reached')} replications it never did."
-            if closure.get("never_reached")
-            else "."
+            f"The initial build-up first reached the target after {interval(closure)} days"
+            + (
+                f"; in {closure.get('never_reached')} replications it never did."
+                if closure.get("never_reached")
+                else "."
+            )
+            if closure.get("n", 0)
+            else f"The force never reached the target in any of the "
+            f"{closure.get('never_reached', 0)} replications."
         )
     )
     sec.figures.append(
