@@ -44,7 +44,8 @@ LEVEL = 0.99
 def _merge(base: Any, over: Any) -> Any:
     """``over`` merged onto ``base``: mappings by key, lists of mappings by ``id`` (or ``code``).
 
-    A distribution spec (a mapping with ``kind``) replaces the base value whole.
+    A distribution spec (a mapping with ``kind``) replaces the base value whole; a list item
+    with ``_drop: true`` removes the base item with its id.
     """
     if isinstance(base, dict) and isinstance(over, dict) and "kind" not in over:
         out = dict(base)
@@ -64,12 +65,15 @@ def _merge(base: Any, over: Any) -> Any:
     if key is not None:
         merged = [copy.deepcopy(x) for x in base]
         index = {x[key]: i for i, x in enumerate(merged)}
+        dropped = {item[key] for item in over if item.get("_drop")}
         for item in over:
+            if item.get("_drop"):
+                continue
             if item[key] in index:
                 merged[index[item[key]]] = _merge(merged[index[item[key]]], item)
             else:
                 merged.append(copy.deepcopy(item))
-        return merged
+        return [x for x in merged if x[key] not in dropped]
     return copy.deepcopy(over)
 
 
