@@ -95,8 +95,13 @@ def build_report(
     ``sweep`` (a sweep folder or its sweep.csv) adds the tornado chart; ``data_dir`` and
     ``docs_dir`` default to the repository's scenarios/data and docs beside the package.
     """
-    folder = Path(run_folder)
-    run = load_run_data(folder, sweep=sweep, data_dir=data_dir, docs_dir=docs_dir)
+    run = load_run_data(Path(run_folder), sweep=sweep, data_dir=data_dir, docs_dir=docs_dir)
+    return write_report(run)
+
+
+def write_report(run: RunData) -> tuple[Path, Path]:
+    """Write report.html, report.md and figures/*.svg of an already loaded run folder."""
+    folder = run.folder
     html, md, figs = render(run)
     fig_dir = folder / "figures"
     fig_dir.mkdir(exist_ok=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from logistics_sim.report.build import build_report
+from logistics_sim.report.build import write_report
 from logistics_sim.report.rundata import load_run_data
 from logistics_sim.report.sections import VERDICT_WORDS, headline, requirement
 from logistics_sim.scenario import Objective, Scenario
@@ -60,7 +60,7 @@ def largest_force(scenario: Scenario, result: Any) -> tuple[pd.DataFrame | None,
     for name in LARGEST_FORCE_FIELDS:
         frame = _allocation_of(getattr(result, name, None))
         if frame is not None:
-            return frame, f"optimiser: largest sustainable force ({name})"
+            return frame, "optimiser: largest sustainable force in the required mix"
     import importlib
 
     optimise = importlib.import_module("optimisation").optimise
@@ -115,8 +115,8 @@ def run_report(
         allocation_source=source,
         optimisation=choice.optimisation,
     )
-    html, md = build_report(run.folder, sweep=sweep)
-    data = load_run_data(run.folder)
+    data = load_run_data(run.folder, sweep=sweep)
+    html, md = write_report(data)
     req = requirement(data)
     verdict, first = headline(data, req)
     lines = [f"verdict: {VERDICT_WORDS.get(verdict, verdict)}", *first]
