@@ -30,12 +30,12 @@ def _meets(value: float, comparison: Comparison, threshold: float) -> bool:
 
 
 def _fmt(value: float) -> str:
-    """A number for a sentence: thousands separated, at most three significant decimals."""
+    """A number for a sentence: whole above 100 (thousands separated), else 4 significant digits."""
     if math.isnan(value):
         return "undefined"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:,.3g}"
+    return f"{value:.4g}"
 
 
 def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: float) -> dict:
@@ -47,7 +47,7 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
     n = int(stat.get("n", 0) or 0)
     never = int(stat.get("never_reached", 0) or 0)
     sign = "at or above" if criterion.comparison is Comparison.ge else "at or below"
-    target = f"{criterion.threshold:g} {unit}".strip()
+    target = f"{_fmt(criterion.threshold)} {unit}".strip()
     level = f"{confidence:.0%}"
 
     if n == 0:

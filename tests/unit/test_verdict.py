@@ -86,3 +86,11 @@ def test_closure_never_due_cannot_be_judged():
     closure = crit("reinforcement_closure_days", "<=", 20.0)
     entry = judge(closure, stat(math.nan, math.nan, math.nan, n=0, never_reached=0), 0.95)
     assert entry["verdict"] == AT_RISK and "not triggered" in entry["explanation"]
+
+
+def test_explanation_numbers_are_readable():
+    big = crit("deployed_strength_mean_pax", ">=", 142500.0)
+    text = judge(big, {**stat(28673.07, 28220.9, 29125.2), "unit": "pax"}, 0.95)["explanation"]
+    assert "mean 28,673 pax" in text and "142,500 pax" in text
+    fine = judge(crit(), stat(0.99981, 0.99977, 0.99984), 0.95)["explanation"]
+    assert "mean 0.9998 share" in fine and "0.9998 to 0.9998" in fine
