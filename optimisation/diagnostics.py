@@ -1,118 +1,392 @@
-"""Why a requirement cannot be met: shortfalls, conflicting limits, the largest force, relaxations.
+"""Why a requirement cannot be met: conflicting limits, shortfalls, largest force, relaxations.
 
-All in planners' words ("air defence: 20 battalions required; willing nations can sustain 6 with
-their rotation rules"), so the report can quote them as they are.
+Everything is said in planners' words ("mech_inf: 50 units required; the 12 eligible nations
+can sustain 39 with their rotation rules and home-defence floors"), so the report and the
+command line can quote it as it is.
+
+The conflicting limits come from CP-SAT: the feasibility copy of the model (formulation.py)
+puts every limit behind an assumption literal and has no objective, so CP-SAT's
+``sufficient_assumptions_for_infeasibility`` is a focused set; a deletion filter then drops
+every limit the others do not need, leaving an irreducible set (each limit in it is necessary:
+relax any one and the rest can hold).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from dataclasses import dataclass
 
-from optimisation.instance import AllocationInstance
-from optimisation.solve import AllocationResult, SolveParams, Status, feasible_at
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from optimisation.formulation import Key, Limit, build, build_feasibility
+from optimisation.instance import (
+    AllocationInstance,
+    NationData,
+    with_dwell_cap,
+    with_eligible,
+)
+from optimisation.solve import (
+    AllocationResult,
+    SolveParams,
+    Status,
+    requirement_feasible,
+    run,
+)
+
+#: Political distance of a willingness flag: nations closer to "willing" are asked first.
+WILLINGNESS_ORDER = (
+    "lead",
+    "willing",
+    "open_conditional",
+    "hesitant",
+    "unclear",
+    "no_ground_troops",
+    "opposed",
+    "neutral_out",
+    "no_forces",
+)
+
+#: Resolution of the dwell-ratio search (days at home per day deployed).
+DWELL_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Limits that cannot all hold; ``minimal`` when no limit in it can be dropped."""
+
+    limits: tuple[Limit, ...]
+    minimal: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Conflict sets (CP-SAT, assumption literals).
+# ---------------------------------------------------------------------------------------------
+
+
+def _cp_solve(
+    model: cp_model.CpModel, assumptions: list[cp_model.IntVar], time_limit_s: float
+) -> tuple[int, list[int]]:
+    """Solve under ``assumptions``: status and the indices of the literals CP-SAT blames.
+
+    One worker, fixed seed, presolve off: deterministic, and the core then names only
+    assumption literals (with presolve on, OR-Tools issue #5141 returns other literals).
+    """
+    model.clear_assumptions()
+    model.add_assumptions(assumptions)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.cp_model_presolve = False
+    solver.parameters.max_time_in_seconds = time_limit_s
+    status = solver.solve(model)
+    core = list(solver.sufficient_assumptions_for_infeasibility())
+    return int(status), core if status == cp_model.INFEASIBLE else []
+
+
+def conflict_set(instance: AllocationInstance, time_limit_s: float = 10.0) -> Conflict | None:
+    """An irreducible set of limits (1)–(7) that cannot hold together; None if none is found.
+
+    None when the limits can all hold, or when CP-SAT cannot decide within the time limit.
+    The set is reduced by deletion: a limit is dropped when the others still conflict.
+    If a deletion test runs out of time the limit is kept and ``minimal`` is False.
+    """
+    feas = build_feasibility(instance)
+    index = {lit.Index(): limit for limit, lit in feas.literals.items()}
+    status, core = _cp_solve(feas.model, list(feas.literals.values()), time_limit_s)
+    if status != cp_model.INFEASIBLE:
+        return None
+    current = sorted({index[i] for i in core if i in index}) or sorted(feas.literals)
+    minimal = True
+    necessary: list[Limit] = []  # each tested: dropping it lets the rest hold (or undecided)
+    while len(necessary) < len(current):
+        limit = current[len(necessary)]
+        trial = [other for other in current if other != limit]
+        status, core = _cp_solve(feas.model, [feas.literals[lim] for lim in trial], time_limit_s)
+        if status == cp_model.INFEASIBLE:
+            blamed = {index[i] for i in core if i in index}
+            current = sorted(set(necessary) | {lim for lim in trial if lim in blamed or not blamed})
+            continue
+        if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+            minimal = False
+        necessary.append(limit)
+    return Conflict(tuple(current), minimal)
+
+
+def sustainable_units(n: NationData, capability_id: str, personnel_per_unit_pax: int) -> int:
+    """Most units of one type nation ``n`` could keep deployed if it gave nothing else."""
+    most = n.max_units.get(capability_id, 10**6)
+    if math.isfinite(n.max_deployed_pax):
+        most = min(most, int(n.max_deployed_pax // personnel_per_unit_pax))
+    units = 0
+    while units < most:
+        pool = n.pool_units(capability_id, units + 1)
+        if pool * personnel_per_unit_pax > n.available_pax + 1e-6:
+            break
+        if capability_id in n.inventory_units and pool > n.inventory_units[capability_id]:
+            break
+        units += 1
+    return units
+
+
+def describe_limit(instance: AllocationInstance, limit: Limit) -> str:
+    """One limit in planners' words."""
+    if limit.family == "requirement":
+        c = instance.capability(limit.capability)
+        return (
+            f"{c.id}: {c.required_units} units ({c.required_units * c.personnel_per_unit_pax:,}"
+            " pax) required deployed at all times"
+        )
+    n = instance.nation(limit.nation)
+    if limit.family == "capacity":
+        return (
+            f"{n.code}: can spare {n.available_pax:,.0f} of its {n.land_forces_pax:,} land forces "
+            f"above its {n.home_defence_floor:.0%} home-defence floor; at {n.tour_days:g}-day "
+            f"tours and 1:{n.dwell_ratio:g} dwell each deployed unit ties up "
+            f"{n.multiplier:.2f} units"
+        )
+    if limit.family == "willingness":
+        return f"{n.code}: not eligible to contribute (willingness: {n.willingness})"
+    if limit.family == "personnel_cap":
+        return f"{n.code}: political cap of {n.max_deployed_pax:,.0f} pax deployed"
+    if limit.family == "personnel_min":
+        return f"{n.code}: committed to at least {n.min_deployed_pax:,} pax deployed"
+    if limit.family == "unit_cap":
+        return f"{n.code}: at most {n.max_units[limit.capability]} {limit.capability} units"
+    if limit.family == "unit_min":
+        return f"{n.code}: at least {n.min_units[limit.capability]} {limit.capability} units"
+    if limit.family == "inventory":
+        return f"{n.code}: owns {n.inventory_units[limit.capability]} {limit.capability} units"
+    raise ValueError(f"unknown limit family: {limit.family}")
+
+
+def summarise_conflict(instance: AllocationInstance, conflict: Conflict) -> str:
+    """The conflict in one sentence: what is required against whose limits."""
+    required = [lim.capability for lim in conflict.limits if lim.family == "requirement"]
+    capacity = [lim.nation for lim in conflict.limits if lim.family == "capacity"]
+    excluded = [lim.nation for lim in conflict.limits if lim.family == "willingness"]
+    others = [
+        lim
+        for lim in conflict.limits
+        if lim.family not in ("requirement", "capacity", "willingness")
+    ]
+    parts = []
+    if len(required) == 1:
+        c = instance.capability(required[0])
+        can = sum(sustainable_units(n, c.id, c.personnel_per_unit_pax) for n in instance.eligible)
+        parts.append(
+            f"{c.id}: {c.required_units} units required; the {len(instance.eligible)} eligible "
+            f"nations can sustain {min(can, c.required_units)} with their rotation rules and "
+            "home-defence floors"
+        )
+    elif required:
+        pax = sum(
+            instance.capability(k).required_units * instance.capability(k).personnel_per_unit_pax
+            for k in required
+        )
+        parts.append(
+            f"together {', '.join(required)} need {pax:,} pax deployed, more than the rotation "
+            "pools the eligible nations can spare can sustain"
+        )
+    if capacity:
+        parts.append(f"home-defence floors and rotation rules of {', '.join(capacity)}")
+    if excluded:
+        parts.append(f"{', '.join(excluded)} excluded by willingness")
+    if others:
+        parts.append("; ".join(describe_limit(instance, lim) for lim in others))
+    return "conflict: " + "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shortfalls and the aggregate picture.
+# ---------------------------------------------------------------------------------------------
 
 
 def capability_shortfalls(instance: AllocationInstance) -> dict[str, tuple[int, int]]:
     """Per capability: (required, sustainable if every eligible nation gave only that type).
 
-    Each nation's own limits are applied one capability at a time, so a shortfall here is a
-    hard conflict: no division of the other types can cure it.
+    Each nation's limits are applied to one type at a time, so a shortfall here is a hard
+    conflict: no division of the other types can cure it.
     """
     out = {}
     for c in instance.capabilities:
-        sustainable = 0
-        for n in instance.eligible:
-            by_capacity = n.available_pax / (c.personnel_per_unit_pax * n.multiplier)
-            limit = min(by_capacity, n.max_deployed_pax / c.personnel_per_unit_pax)
-            limit = min(limit, n.max_units.get(c.id, c.required_units))
-            if c.scarce and c.id in n.inventory_units:
-                limit = min(limit, n.inventory_units[c.id] / n.multiplier)
-            sustainable += int(limit + 1e-9)
-        out[c.id] = (c.required_units, min(sustainable, c.required_units))
+        can = sum(sustainable_units(n, c.id, c.personnel_per_unit_pax) for n in instance.eligible)
+        out[c.id] = (c.required_units, min(can, c.required_units))
     return out
 
 
 def aggregate_statement(instance: AllocationInstance) -> str:
-    """The whole force: rotation pool needed against the personnel the eligible nations spare."""
-    spare = sum(n.available_pax for n in instance.eligible)
-    weights = [n.available_pax for n in instance.eligible]
-    mean_multiplier = (
-        sum(n.multiplier * w for n, w in zip(instance.eligible, weights, strict=True))
-        / sum(weights)
-        if sum(weights)
-        else float("nan")
-    )
-    need = instance.required_pax * mean_multiplier
+    """The whole force: the rotation pool it needs against what the eligible nations spare."""
+    eligible = instance.eligible
+    spare = sum(n.available_pax for n in eligible)
+    land = sum(n.land_forces_pax for n in eligible)
+    weight = sum(n.available_pax for n in eligible)
+    mean_m = sum(n.multiplier * n.available_pax for n in eligible) / weight if weight else math.nan
+    need = instance.required_pax * mean_m
     return (
-        f"{instance.required_pax:,} pax deployed need a rotation pool of about {need:,.0f} pax "
-        f"({mean_multiplier:.2f} per deployed soldier); the {len(instance.eligible)} eligible "
-        f"nations can spare {spare:,.0f} pax above their home-defence floors"
+        f"{instance.required_pax:,} pax deployed need rotation pools of about {need:,.0f} pax "
+        f"({mean_m:.2f} per deployed soldier at the eligible nations' tours and dwell); the "
+        f"{len(eligible)} eligible nations have {land:,} land forces and can spare "
+        f"{spare:,.0f} pax above their home-defence floors"
     )
 
 
-def with_all_willing(instance: AllocationInstance, codes: set[str]) -> AllocationInstance:
-    """The instance with the named nations made eligible (fair shares recomputed)."""
-    nations = tuple(
-        dataclasses.replace(n, eligible=n.eligible or n.code in codes) for n in instance.nations
-    )
-    total = sum(n.key_value for n in nations if n.eligible)
-    fair = {n.code: n.key_value / total for n in nations if n.eligible}
-    return AllocationInstance(nations, instance.capabilities, fair, instance.key_label)
+# ---------------------------------------------------------------------------------------------
+# Relaxations.
+# ---------------------------------------------------------------------------------------------
 
 
-def nations_to_add(instance: AllocationInstance, params: SolveParams) -> list[str]:
-    """Smallest greedy set of other participating nations (largest spare first) that suffices."""
-    candidates = sorted(
-        (n for n in instance.nations if not n.eligible and n.available_pax > 0),
-        key=lambda n: (-n.available_pax, n.code),
-    )
-    added: set[str] = set()
+def _quick(params: SolveParams) -> SolveParams:
+    """Feasibility checks inside searches: at most 10 s each."""
+    return dataclasses.replace(params, time_limit_s=min(params.time_limit_s, 10.0))
+
+
+def fewest_nations_to_add(
+    instance: AllocationInstance, params: SolveParams
+) -> tuple[list[str] | None, bool]:
+    """Fewest listed, non-eligible nations whose joining meets the requirement (None: no set).
+
+    A small MIP: one binary per candidate, units only from candidates that join; ties broken
+    towards nations whose stated willingness is closest to "willing". The flag is False when
+    the solver ran out of time (the set is then small but not proven fewest).
+    """
+    candidates = instance.candidates
+    if not candidates:
+        return None, True
+    widened = with_eligible(instance, [n.code for n in candidates])
+    model = build(widened, fairness=False)
+    joins = {n.code: model.solver.BoolVar(f"y[{n.code}]") for n in candidates}
     for n in candidates:
-        added.add(n.code)
-        if feasible_at(with_all_willing(instance, added), params, 1.0):
-            return sorted(added)
-    return []
+        for c in widened.capabilities:
+            model.solver.Add(model.x[Key(n.code, c.id)] <= c.required_units * joins[n.code])
+    tie = 1.0 / (len(candidates) * len(WILLINGNESS_ORDER) + 1)
+    model.solver.Minimize(
+        sum(
+            (1.0 + tie * WILLINGNESS_ORDER.index(n.willingness)) * joins[n.code] for n in candidates
+        )
+    )
+    code = run(model, _quick(params))
+    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, code == pywraplp.Solver.INFEASIBLE
+    added = sorted(code_ for code_, var in joins.items() if var.solution_value() > 0.5)
+    return added, code == pywraplp.Solver.OPTIMAL
+
+
+def largest_dwell_ratio(instance: AllocationInstance, params: SolveParams) -> float | None:
+    """Largest dwell ratio r (to 0.05) such that capping every nation's dwell at 1:r suffices.
+
+    None when even no dwell at all (units straight back out) does not meet the requirement.
+    Feasibility only improves as r falls (each deployed unit ties up fewer at home).
+    """
+    quick = _quick(params)
+    top = max((n.dwell_ratio for n in instance.eligible), default=0.0)
+    if not requirement_feasible(with_dwell_cap(instance, 0.0), quick):
+        return None
+    low, high = 0, math.floor(top / DWELL_STEP + 1e-9)
+    if requirement_feasible(with_dwell_cap(instance, high * DWELL_STEP), quick):
+        return high * DWELL_STEP
+    while high - low > 1:
+        mid = (low + high) // 2
+        if requirement_feasible(with_dwell_cap(instance, mid * DWELL_STEP), quick):
+            low = mid
+        else:
+            high = mid
+    return low * DWELL_STEP
+
+
+def relaxations(instance: AllocationInstance, params: SolveParams) -> list[str]:
+    """The smallest changes that restore the requirement, in planners' words."""
+    out: list[str] = []
+    added, proven = fewest_nations_to_add(instance, params)
+    if added:
+        flags = ", ".join(f"{code} ({instance.nation(code).willingness})" for code in added)
+        fewest = "the fewest" if proven else "a small set of"
+        out.append(f"add {fewest} nations as contributors: {flags}")
+    elif instance.candidates:
+        out.append(
+            "adding every other listed nation ("
+            + ", ".join(n.code for n in instance.candidates)
+            + ") does not meet the requirement at the present rotation rules"
+        )
+    else:
+        out.append("the scenario lists no other nations that could be added")
+    dwell = largest_dwell_ratio(instance, params)
+    if dwell is not None:
+        out.append(
+            f"accept a dwell ratio of 1:{dwell:.2f} (every eligible nation's dwell capped at it; "
+            "the present rules are "
+            + ", ".join(sorted({f"1:{n.dwell_ratio:g}" for n in instance.eligible}))
+            + ")"
+        )
+    else:
+        out.append(
+            "no dwell ratio suffices: even with units sent straight back out (no dwell at home) "
+            "the eligible nations' pools above their home-defence floors are too small"
+        )
+    if instance.candidates and not added:
+        everyone = with_eligible(instance, [n.code for n in instance.candidates])
+        both = largest_dwell_ratio(everyone, params)
+        if both is not None:
+            out.append(
+                f"with every listed nation contributing, accept a dwell ratio of 1:{both:.2f}"
+            )
+        else:
+            out.append(
+                "even every listed nation with no dwell at all cannot sustain the requirement"
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole diagnosis.
+# ---------------------------------------------------------------------------------------------
 
 
 def diagnose(
-    instance: AllocationInstance, params: SolveParams, largest: AllocationResult
+    instance: AllocationInstance,
+    params: SolveParams,
+    failed: AllocationResult,
+    largest: AllocationResult,
 ) -> AllocationResult:
-    """Fill an infeasible result's explanation, shortfalls and relaxations."""
-    largest_pax = int(largest.allocation["personnel_deployed"].sum())
+    """An infeasible result carrying the largest force, the conflict and the relaxations.
+
+    ``failed`` is the infeasible solve of the requested objective, ``largest`` the largest
+    sustainable force (its allocation becomes the result's, so ``simulate`` can run it).
+    """
     explanation = [aggregate_statement(instance)]
     shortfall: dict[str, int] = {}
-    for cap, (required, sustainable) in capability_shortfalls(instance).items():
-        if sustainable < required:
-            shortfall[cap] = required - sustainable
+    for cap, (required, can) in capability_shortfalls(instance).items():
+        if can < required:
+            shortfall[cap] = required - can
             explanation.append(
-                f"{cap}: {required} units required; the eligible nations can sustain "
-                f"{sustainable} with their rotation rules"
+                f"{cap}: {required} units required; the {len(instance.eligible)} eligible nations "
+                f"can sustain {can} with their rotation rules and home-defence floors, even "
+                "giving nothing else"
             )
+    conflict = conflict_set(instance, min(params.time_limit_s, 10.0))
+    conflicting: list[str] = []
+    records: list[dict[str, str]] = []
+    if conflict is not None:
+        explanation.append(summarise_conflict(instance, conflict))
+        conflicting = [describe_limit(instance, lim) for lim in conflict.limits]
+        records = [lim._asdict() for lim in conflict.limits]
+    share = largest.largest_force_share
     explanation.append(
-        f"largest sustainable force in the required mix: {largest_pax:,} pax "
-        f"({largest.largest_force_share:.0%} of the requirement of {instance.required_pax:,})"
+        f"largest sustainable force in the required mix: {largest.deployed_pax:,} pax "
+        f"({share:.0%} of each capability, rounded up to whole units; requirement "
+        f"{instance.required_pax:,} pax)"
     )
-    relaxations = []
-    added = nations_to_add(instance, params)
-    if added:
-        relaxations.append("add these nations as contributors: " + ", ".join(added))
-    else:
-        relaxations.append(
-            "no set of the other participating nations closes the gap at these rotation rules"
-        )
-    return AllocationResult(
+    return dataclasses.replace(
+        largest,
         status=Status.infeasible,
-        objective=largest.objective,
-        objective_value=largest.objective_value,
-        bound=largest.bound,
-        gap=largest.gap,
-        solve_time_s=largest.solve_time_s,
-        allocation=largest.allocation,
-        burden=largest.burden,
-        binding_limits=largest.binding_limits,
+        objective=failed.objective,
+        solve_time_s=failed.solve_time_s + largest.solve_time_s,
         explanation=explanation,
+        conflicting_limits=conflicting,
+        conflict_set=records,
+        conflict_set_minimal=conflict.minimal if conflict is not None else None,
         shortfall_by_capability=shortfall,
-        relaxations=relaxations,
-        largest_force_share=largest.largest_force_share,
+        relaxations=relaxations(instance, params),
         largest_sustainable_force=largest,
     )

@@ -1,50 +1,67 @@
-"""The burden-sharing model as a mixed-integer programme (solved with SCIP through OR-Tools).
+"""The burden-sharing model as a mixed-integer programme, and its feasibility copy for diagnosis.
 
 Sets
-    N   nations eligible to contribute (participating, willing by the scenario's rule, or given
-        an explicit minimum); others get no variable, which is constraint family (6).
-    K   capabilities (unit types of the catalogue).
+    N   nations listed and participating; E ⊆ N those eligible (willing by the scenario's rule,
+        or given an explicit contribution).
+    K   capabilities (unit types of the catalogue, battalion granularity).
 
 Data
-    R_k     units of type k required deployed at all times
-    p_k     personnel per unit of type k (pax)
-    m_n     rotation multiplier of nation n: pool units tied up per deployed unit, C/(T−O)
-    A_n     personnel n can spare: land forces × (1 − home-defence floor) (pax)
-    U_n, L_n  caps and minimums on personnel deployed (pax); U_nk, L_nk on units
-    I_nk    inventory of scarce type k owned by n (units)
-    f_n     fair share of n by the fairness key (sums to 1 over N)
-    c_k     relative cost of keeping a unit of type k (per pool unit and year)
+    R_k        units of type k required deployed at all times
+    p_k        personnel per unit of type k (pax)
+    c_k        relative cost of keeping one unit of type k deployed for a year
+    m_nk       rotation multiplier: pool units tied up per deployed unit, C/(T−O), with C the
+               full cycle T + r·T + 2τ of nation n's units of type k (``rotation_math``)
+    A_n        personnel n can spare for its pools: land forces × (1 − home-defence floor) (pax)
+    L_n, U_n   political minimum and cap on personnel deployed (pax)
+    L_nk, U_nk minimum and cap on units of type k (U_nk defaults to R_k)
+    I_nk       units of type k that n owns in all (scarce types: air defence, aviation, ...)
+    f_n        fair share of n by the fairness key (sums to 1 over E)
+    P*         personnel deployed when the requirement is met, Σ_k p_k R_k (pax)
 
 Variables
-    x_nk ∈ Z≥0   units of type k that n keeps deployed
-    s ∈ [0, 1]   share of the requirement met (fixed to 1 unless the objective is largest_force)
-    t ≥ 0        largest relative deviation from fair share; u_n ≥ 0 absolute deviations
+    x_nk ∈ Z≥0   units of type k that n keeps deployed (n ∈ E)
+    z_nk ∈ Z≥0   units of type k in n's rotation pool (deployed, in transit, dwelling)
+    t ≥ 0        largest deviation from fair share, relative to the fair share
+    u_n ≥ 0      absolute deviation of n from its fair share (pax)
 
 Constraints
-    (1) requirement:          Σ_n x_nk = R_k                (largest force: s·R_k ≤ Σ_n x_nk ≤ R_k)
-    (2) national capacity:    Σ_k p_k m_n x_nk ≤ A_n        (the rotation pool fits above the floor)
-    (3) personnel caps:       L_n ≤ Σ_k p_k x_nk ≤ U_n
-    (4) unit caps/minimums:   L_nk ≤ x_nk ≤ U_nk
-    (5) inventories:          m_n x_nk ≤ I_nk               (scarce types only, where given)
-    (6) willingness:          x_nk = 0 for n ∉ N            (no variable created)
-    (7) fairness deviation:   P_n − f_n P = d_n with P_n = Σ_k p_k x_nk, P = Σ_n P_n;
-                              −t f_n P* ≤ d_n ≤ t f_n P* and −u_n ≤ d_n ≤ u_n
-                              (P* is the required personnel, so the constraint stays linear)
+    (1) requirement:        Σ_n x_nk = R_k                       ∀ k
+    (2) pool rounding:      z_nk ≥ m_nk · x_nk                   ∀ n, k  (ceil, staggered reliefs)
+    (3) national capacity:  Σ_k p_k z_nk ≤ A_n                   ∀ n     (pool above the floor)
+    (4) personnel limits:   L_n ≤ Σ_k p_k x_nk ≤ U_n             ∀ n
+    (5) unit limits:        L_nk ≤ x_nk ≤ U_nk                   ∀ n, k
+    (6) inventories:        z_nk ≤ I_nk                          ∀ (n, k) with an inventory
+    (7) willingness:        x_nk = 0                             ∀ n ∉ E, k
+    (8) fairness:           d_n = Σ_k p_k x_nk − f_n P*;  −u_n ≤ d_n ≤ u_n;
+                            −t f_n P* ≤ d_n ≤ t f_n P*           ∀ n ∈ E
+    Because (1) fixes the force, Σ_n Σ_k p_k x_nk = P*, so d_n is linear and exact.
+    (2)–(3) are the integer form of Σ_k p_k m_nk x_nk ≤ A_n: a nation commits whole units, as
+    the engine sizes its pools (ceil(x · m) per nation and type).
 
-Objectives
-    min_max_deviation: min t; min_sum_deviation: min Σ u_n / P*; min_cost: min Σ c_k m_n x_nk;
-    lexicographic: min t, then min cost with t ≤ t*(1 + tolerance); largest_force: max s, then
-    min Σ u_n with s fixed at its optimum.
+Objectives (solve.py)
+    min_max_deviation   min t
+    min_sum_deviation   min Σ_n u_n (pax)
+    min_cost            min Σ_nk c_k m_nk x_nk (yearly cost of keeping the slots filled)
+    lexicographic       min t; then min cost subject to t ≤ t*·(1 + tolerance)
+    largest_force       the largest common share s of the requirement (each type rounded up,
+                        ceil(s·R_k)) that (1)–(7) allow, then divided by the lexicographic rule
+
+The feasibility copy (``FeasibilityModel``) is the same constraints (1)–(7) in CP-SAT, each
+family instance guarded by an assumption literal and no objective, so that CP-SAT names a set of
+limits that cannot hold together (with an objective it would return all assumptions).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import NamedTuple
 
 from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
 
-from optimisation.instance import AllocationInstance
+from optimisation.instance import EPS, AllocationInstance
 
 INF = pywraplp.Solver.infinity()
 
@@ -56,114 +73,228 @@ class Key(NamedTuple):
     capability: str
 
 
+class Limit(NamedTuple):
+    """One limit of the model: its family (constraint number's name), nation and capability."""
+
+    family: str  # requirement, capacity, personnel_cap, personnel_min, unit_cap, unit_min,
+    # inventory, willingness
+    nation: str = ""
+    capability: str = ""
+
+
 @dataclass
 class Model:
-    """The solver, its variables and the named constraints for diagnostics."""
+    """The SCIP model: solver, variables and the constraints diagnostics look at."""
 
     solver: pywraplp.Solver
     instance: AllocationInstance
     x: dict[Key, pywraplp.Variable]
-    scale: pywraplp.Variable
+    z: dict[Key, pywraplp.Variable]
     max_dev: pywraplp.Variable
     abs_dev: dict[str, pywraplp.Variable]
-    capacity: dict[str, pywraplp.Constraint] = field(default_factory=dict)
+    constraints: dict[Limit, pywraplp.Constraint] = field(default_factory=dict)
 
     def personnel(self, nation: str) -> pywraplp.LinearExpr:
-        """Personnel nation deploys, P_n (pax)."""
+        """Personnel nation deploys, Σ_k p_k x_nk (pax)."""
         return sum(
             c.personnel_per_unit_pax * self.x[Key(nation, c.id)] for c in self.instance.capabilities
         )
 
-    def total_personnel(self) -> pywraplp.LinearExpr:
-        """Personnel deployed by all, P (pax)."""
-        return sum(self.personnel(n.code) for n in self.instance.eligible)
-
     def cost(self) -> pywraplp.LinearExpr:
-        """Σ c_k m_n x_nk: the yearly cost of the pools the allocation ties up."""
+        """Σ c_k m_nk x_nk: the yearly cost of keeping the slots filled by rotation."""
         return sum(
-            c.cost_per_unit_year * n.multiplier * self.x[Key(n.code, c.id)]
+            c.cost_per_unit_year * n.m(c.id) * self.x[Key(n.code, c.id)]
             for n in self.instance.eligible
             for c in self.instance.capabilities
         )
 
 
-def new_model(instance: AllocationInstance, largest_force: bool) -> Model:
-    """Solver and variables x_nk, s, t, u_n with bounds (4) and (6)."""
+def new_model(instance: AllocationInstance) -> Model:
+    """SCIP solver and the variables x_nk, z_nk (n ∈ E: family (7) by omission), t, u_n."""
     solver = pywraplp.Solver.CreateSolver("SCIP")
-    if solver is None:  # pragma: no cover - SCIP ships with OR-Tools wheels
+    if solver is None:  # pragma: no cover - SCIP ships with the OR-Tools wheels
         raise RuntimeError("OR-Tools was built without SCIP")
     x: dict[Key, pywraplp.Variable] = {}
+    z: dict[Key, pywraplp.Variable] = {}
     for n in instance.eligible:
         for c in instance.capabilities:
-            low = n.min_units.get(c.id, 0)
-            high = n.max_units.get(c.id, c.required_units)
-            x[Key(n.code, c.id)] = solver.IntVar(low, max(low, high), f"x[{n.code},{c.id}]")
-    scale = solver.NumVar(0.0, 1.0, "s") if largest_force else solver.NumVar(1.0, 1.0, "s")
+            x[Key(n.code, c.id)] = solver.IntVar(0.0, INF, f"x[{n.code},{c.id}]")
+            z[Key(n.code, c.id)] = solver.IntVar(0.0, INF, f"z[{n.code},{c.id}]")
     max_dev = solver.NumVar(0.0, INF, "t")
     abs_dev = {n.code: solver.NumVar(0.0, INF, f"u[{n.code}]") for n in instance.eligible}
-    return Model(solver, instance, x, scale, max_dev, abs_dev)
+    return Model(solver, instance, x, z, max_dev, abs_dev)
 
 
 def add_requirement(model: Model) -> None:
-    """(1) Each capability's required units are deployed (scaled by s in largest-force mode)."""
+    """(1) Each capability's required units are deployed, no more and no fewer."""
     for c in model.instance.capabilities:
         total = sum(model.x[Key(n.code, c.id)] for n in model.instance.eligible)
-        model.solver.Add(total >= model.scale * c.required_units, f"require[{c.id}]")
-        model.solver.Add(total <= c.required_units, f"require_max[{c.id}]")
+        if not model.instance.eligible:
+            total = 0.0 * model.max_dev
+        model.constraints[Limit("requirement", "", c.id)] = model.solver.Add(
+            total == c.required_units, f"requirement[{c.id}]"
+        )
+
+
+def add_pool_rounding(model: Model) -> None:
+    """(2) The pool of each (nation, type) holds m_nk units per deployed unit, rounded up."""
+    for n in model.instance.eligible:
+        for c in model.instance.capabilities:
+            key = Key(n.code, c.id)
+            model.solver.Add(model.z[key] >= n.m(c.id) * model.x[key] - EPS, f"pool[{key}]")
 
 
 def add_national_capacity(model: Model) -> None:
-    """(2) A nation's rotation pool fits in the land forces it can spare above its floor."""
+    """(3) A nation's rotation pools fit in the land forces it can spare above its floor."""
     for n in model.instance.eligible:
         pool = sum(
-            c.personnel_per_unit_pax * n.multiplier * model.x[Key(n.code, c.id)]
+            c.personnel_per_unit_pax * model.z[Key(n.code, c.id)]
             for c in model.instance.capabilities
         )
-        model.capacity[n.code] = model.solver.Add(pool <= n.available_pax, f"capacity[{n.code}]")
+        model.constraints[Limit("capacity", n.code)] = model.solver.Add(
+            pool <= n.available_pax + EPS, f"capacity[{n.code}]"
+        )
 
 
-def add_personnel_caps(model: Model) -> None:
-    """(3) Political caps and minimums on the personnel a nation deploys."""
+def add_personnel_limits(model: Model) -> None:
+    """(4) Political caps and minimums on the personnel a nation deploys."""
     for n in model.instance.eligible:
-        if n.max_deployed_pax != float("inf"):
-            model.solver.Add(model.personnel(n.code) <= n.max_deployed_pax, f"cap[{n.code}]")
+        if math.isfinite(n.max_deployed_pax):
+            model.constraints[Limit("personnel_cap", n.code)] = model.solver.Add(
+                model.personnel(n.code) <= n.max_deployed_pax, f"cap[{n.code}]"
+            )
         if n.min_deployed_pax:
-            model.solver.Add(model.personnel(n.code) >= n.min_deployed_pax, f"min[{n.code}]")
+            model.constraints[Limit("personnel_min", n.code)] = model.solver.Add(
+                model.personnel(n.code) >= n.min_deployed_pax, f"min[{n.code}]"
+            )
+
+
+def add_unit_limits(model: Model) -> None:
+    """(5) Caps and minimums on a nation's units of one type (variable bounds)."""
+    for n in model.instance.eligible:
+        for c in model.instance.capabilities:
+            low = n.min_units.get(c.id, 0)
+            high = n.max_units.get(c.id, c.required_units)
+            model.x[Key(n.code, c.id)].SetBounds(low, high if high >= low else low)
+            if high < low:
+                model.constraints[Limit("unit_cap", n.code, c.id)] = model.solver.Add(
+                    model.x[Key(n.code, c.id)] <= high, f"unit_cap[{n.code},{c.id}]"
+                )
 
 
 def add_inventories(model: Model) -> None:
-    """(5) Scarce capabilities: the units a rotation ties up do not exceed those owned."""
-    scarce = {c.id for c in model.instance.capabilities if c.scarce}
+    """(6) The pool of a scarce type does not exceed the units the nation owns."""
+    capability_ids = {c.id for c in model.instance.capabilities}
     for n in model.instance.eligible:
-        for cap_id, owned in n.inventory_units.items():
-            if cap_id in scarce:
-                model.solver.Add(
-                    n.multiplier * model.x[Key(n.code, cap_id)] <= owned,
-                    f"inventory[{n.code},{cap_id}]",
+        for cap_id, owned in sorted(n.inventory_units.items()):
+            if cap_id in capability_ids:
+                model.constraints[Limit("inventory", n.code, cap_id)] = model.solver.Add(
+                    model.z[Key(n.code, cap_id)] <= owned, f"inventory[{n.code},{cap_id}]"
                 )
 
 
 def add_fairness(model: Model) -> None:
-    """(7) Deviations from fair share, relative (t) and absolute (u_n)."""
+    """(8) Deviations from fair share: absolute u_n (pax) and largest relative t."""
     inst = model.instance
-    target = float(inst.required_pax) or 1.0
-    total = model.total_personnel()
+    target = float(inst.required_pax)
     for n in inst.eligible:
         share = inst.fair_share.get(n.code, 0.0)
-        deviation = model.personnel(n.code) - share * total
+        deviation = model.personnel(n.code) - share * target
         model.solver.Add(deviation <= model.abs_dev[n.code])
         model.solver.Add(-deviation <= model.abs_dev[n.code])
-        if share > 0:
+        if share > 0 and target > 0:
             model.solver.Add(deviation <= model.max_dev * share * target)
             model.solver.Add(-deviation <= model.max_dev * share * target)
 
 
-def build(instance: AllocationInstance, largest_force: bool = False) -> Model:
-    """The whole model: variables and constraint families (1)–(7)."""
-    model = new_model(instance, largest_force)
+def build(instance: AllocationInstance, fairness: bool = True) -> Model:
+    """The whole SCIP model: variables and constraint families (1)–(8) ((8) optional)."""
+    model = new_model(instance)
     add_requirement(model)
+    add_pool_rounding(model)
     add_national_capacity(model)
-    add_personnel_caps(model)
+    add_personnel_limits(model)
+    add_unit_limits(model)
     add_inventories(model)
-    add_fairness(model)
+    if fairness:
+        add_fairness(model)
     return model
+
+
+# ---------------------------------------------------------------------------------------------
+# The feasibility copy in CP-SAT: every limit behind an assumption literal, no objective.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FeasibilityModel:
+    """CP-SAT copy of (1)–(7) with one assumption literal per limit."""
+
+    model: cp_model.CpModel
+    x: dict[Key, cp_model.IntVar]
+    literals: dict[Limit, cp_model.IntVar]
+
+    def enforce(self, limit: Limit, constraint: cp_model.Constraint) -> None:
+        """Guard ``constraint`` by the literal of ``limit`` (created on first use)."""
+        if limit not in self.literals:
+            self.literals[limit] = self.model.new_bool_var(
+                f"{limit.family}[{limit.nation},{limit.capability}]"
+            )
+        constraint.only_enforce_if(self.literals[limit])
+
+
+def _ratio(value: float) -> tuple[int, int]:
+    """A multiplier as numerator and denominator (exact for C/(T−O) with days to 1e-4)."""
+    fraction = Fraction(value).limit_denominator(1_000_000)
+    return fraction.numerator, fraction.denominator
+
+
+def build_feasibility(instance: AllocationInstance) -> FeasibilityModel:
+    """CP-SAT feasibility copy: integer data, families (1)–(7) each behind a literal."""
+    model = cp_model.CpModel()
+    caps = instance.capabilities
+    x: dict[Key, cp_model.IntVar] = {}
+    z: dict[Key, cp_model.IntVar] = {}
+    for n in instance.nations:
+        for c in caps:
+            key = Key(n.code, c.id)
+            top = max(c.required_units, n.min_units.get(c.id, 0))
+            x[key] = model.new_int_var(0, top, f"x[{n.code},{c.id}]")
+            z[key] = model.new_int_var(0, math.ceil(top * n.m(c.id)) + 1, f"z[{n.code},{c.id}]")
+            num, den = _ratio(n.m(c.id))
+            model.add(den * z[key] >= num * x[key])  # (2) definitional, never relaxed
+    feas = FeasibilityModel(model, x, {})
+    for c in caps:  # (1)
+        total = sum(x[Key(n.code, c.id)] for n in instance.nations)
+        feas.enforce(Limit("requirement", "", c.id), model.add(total == c.required_units))
+    for n in instance.nations:
+        personnel = sum(c.personnel_per_unit_pax * x[Key(n.code, c.id)] for c in caps)
+        if not n.eligible:  # (7)
+            feas.enforce(Limit("willingness", n.code), model.add(personnel == 0))
+        pool = sum(c.personnel_per_unit_pax * z[Key(n.code, c.id)] for c in caps)
+        feas.enforce(  # (3)
+            Limit("capacity", n.code), model.add(pool <= math.floor(n.available_pax + EPS))
+        )
+        if math.isfinite(n.max_deployed_pax):  # (4)
+            feas.enforce(
+                Limit("personnel_cap", n.code),
+                model.add(personnel <= math.floor(n.max_deployed_pax + EPS)),
+            )
+        if n.min_deployed_pax:
+            feas.enforce(Limit("personnel_min", n.code), model.add(personnel >= n.min_deployed_pax))
+        for c in caps:  # (5), (6)
+            key = Key(n.code, c.id)
+            if c.id in n.max_units:
+                feas.enforce(
+                    Limit("unit_cap", n.code, c.id), model.add(x[key] <= n.max_units[c.id])
+                )
+            if n.min_units.get(c.id, 0):
+                feas.enforce(
+                    Limit("unit_min", n.code, c.id), model.add(x[key] >= n.min_units[c.id])
+                )
+            if c.id in n.inventory_units:
+                feas.enforce(
+                    Limit("inventory", n.code, c.id),
+                    model.add(z[key] <= n.inventory_units[c.id]),
+                )
+    return feas

@@ -2,17 +2,31 @@
 
 ``evaluate(instance, allocation)`` re-checks every limit of the formulation without a solver,
 so an allocation from anywhere (the optimiser, a CSV, a test) can be audited the same way.
+
+Rotation: a nation keeping ``x`` units of a type deployed ties up ``ceil(x · m)`` units of its
+pool, ``m = C / (T − O)`` (``logistics_sim.rotation_math``), with the transit time τ in C taken
+as the engine takes it: the slowest planned move of the unit (personnel by
+``rotation.personnel_mode``, else that mode with road legs; equipment by
+``rotation.equipment_mode`` when it moves with the unit) from the nation's home node to any
+sector's forward depot. The optimiser does not know which sectors a nation's units will serve,
+so it uses the farthest depot: a conservative pool by at most a day of transit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from logistics_sim.network import planned_route
-from logistics_sim.rotation_math import pool_multiplier
-from logistics_sim.scenario import FairnessKey, Scenario, rotation_of
+from logistics_sim.rotation_math import pool_multiplier, pool_units_staggered
+from logistics_sim.scenario import FairnessKey, Mode, Nation, Scenario, rotation_of
+
+#: Tolerance on pax and unit comparisons (floating-point noise only).
+EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -22,15 +36,30 @@ class NationData:
     code: str
     eligible: bool
     land_forces_pax: int
-    available_pax: float  # land forces x (1 - home-defence floor), also capped by max_deployed_pax
-    min_deployed_pax: int
-    max_deployed_pax: float  # personnel deployed (not pool), inf when uncapped
-    multiplier: float  # pool units tied up per deployed unit, C / (T - O)
-    transit_days: float
-    key_value: float  # the fairness key's raw value (GDP, population, ...)
-    max_units: dict[str, int]
-    min_units: dict[str, int]
-    inventory_units: dict[str, int]
+    available_pax: float  # land forces × (1 − home-defence floor): what its pools may hold
+    multiplier: float  # pool units tied up per deployed unit, C / (T − O), personnel move only
+    key_value: float = 1.0  # the fairness key's raw value (GDP, population, ...)
+    min_deployed_pax: int = 0
+    max_deployed_pax: float = math.inf  # personnel deployed (not pool), inf when uncapped
+    max_units: dict[str, int] = field(default_factory=dict)
+    min_units: dict[str, int] = field(default_factory=dict)
+    inventory_units: dict[str, int] = field(default_factory=dict)
+    capability_multiplier: dict[str, float] = field(default_factory=dict)  # where τ differs
+    willingness: str = "willing"
+    home_defence_floor: float = 0.5
+    tour_days: float = 180.0
+    dwell_ratio: float = 2.0
+    overlap_days: float = 0.0
+    transit_days: float = 0.0  # personnel move home → farthest forward depot
+    capability_transit_days: dict[str, float] = field(default_factory=dict)
+
+    def m(self, capability: str) -> float:
+        """Pool units tied up per deployed unit of ``capability`` (C / (T − O))."""
+        return self.capability_multiplier.get(capability, self.multiplier)
+
+    def pool_units(self, capability: str, units: int) -> int:
+        """Units of the pool tied up by ``units`` deployed: ceil(units · m), staggered reliefs."""
+        return pool_units_staggered(units, self.m(capability))
 
 
 @dataclass(frozen=True)
@@ -40,8 +69,8 @@ class CapabilityData:
     id: str
     personnel_per_unit_pax: int
     required_units: int
-    cost_per_unit_year: float
-    scarce: bool
+    cost_per_unit_year: float = 1.0
+    scarce: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +80,8 @@ class AllocationInstance:
     nations: tuple[NationData, ...]
     capabilities: tuple[CapabilityData, ...]
     fair_share: dict[str, float]  # over eligible nations, sums to 1
-    key_label: str
+    key_label: str = "gdp"
+    notes: tuple[str, ...] = ()
 
     @property
     def eligible(self) -> tuple[NationData, ...]:
@@ -59,17 +89,39 @@ class AllocationInstance:
         return tuple(n for n in self.nations if n.eligible)
 
     @property
+    def candidates(self) -> tuple[NationData, ...]:
+        """Nations listed but not allowed to contribute (candidates for a relaxation)."""
+        return tuple(n for n in self.nations if not n.eligible)
+
+    @property
     def required_pax(self) -> int:
         """Personnel deployed when every required unit is in place."""
         return sum(c.personnel_per_unit_pax * c.required_units for c in self.capabilities)
 
+    def nation(self, code: str) -> NationData:
+        """The nation with this code."""
+        return next(n for n in self.nations if n.code == code)
+
+    def capability(self, capability_id: str) -> CapabilityData:
+        """The capability with this id."""
+        return next(c for c in self.capabilities if c.id == capability_id)
+
+
+def fair_shares(nations: Iterable[NationData]) -> dict[str, float]:
+    """Each eligible nation's share of the key over the eligible nations (sums to 1)."""
+    eligible = [n for n in nations if n.eligible]
+    total = sum(n.key_value for n in eligible)
+    if total <= 0:
+        return {n.code: 1.0 / len(eligible) for n in eligible} if eligible else {}
+    return {n.code: n.key_value / total for n in eligible}
+
 
 def key_value(nation_gdp: float, population: int, spending: float, key: FairnessKey) -> float:
-    """A nation's raw fairness-key value; the national-income key uses GDP per head as NATO does.
+    """A nation's raw fairness-key value (USD, persons or USD^1.5/person^0.5).
 
-    NATO's common-funding cost share is based on gross national income; with GDP as its
-    public proxy, ``national_income`` weights GDP by the square root of income per head, so
-    richer nations carry a little more than their GDP share (stated as an assumption).
+    ``national_income``: NATO's common-funding cost shares follow gross national income; with
+    GDP as its public proxy, this key weights GDP by the square root of GDP per head, so richer
+    nations carry a little more than their GDP share (an assumption, stated in the report).
     """
     if key is FairnessKey.gdp:
         return nation_gdp
@@ -80,105 +132,223 @@ def key_value(nation_gdp: float, population: int, spending: float, key: Fairness
     if key is FairnessKey.national_income:
         per_head = nation_gdp / population if population else 0.0
         return nation_gdp * per_head**0.5
-    raise ValueError(f"mixed key needs weights: {key}")
+    raise ValueError(f"the mix key is a weighted sum of the others, not a key itself: {key}")
 
 
-def _transit_days(scenario: Scenario, home: str | None) -> float:
-    """Longest planned personnel move from home to any sector's forward depot (days)."""
-    if home is None:
-        return 0.0
-    mode = {scenario.rotation.personnel_mode}
-    days = [
-        route.planned_days
-        for sector in scenario.force.sectors
-        if (route := planned_route(scenario, home, sector.forward_depot, mode)) is not None
-    ]
-    return max(days, default=0.0)
+def _mix_value(scenario: Scenario, nation: Nation) -> float:
+    """Weighted mix of normalised keys (each key's shares over all listed nations)."""
+    raw = 0.0
+    for part, weight in scenario.burden_sharing.key_weights.items():
+        if part is FairnessKey.mix:
+            continue
+        total = sum(
+            key_value(m.gdp_usd, m.population, m.defence_spending_usd, part)
+            for m in scenario.nations
+        )
+        value = key_value(nation.gdp_usd, nation.population, nation.defence_spending_usd, part)
+        raw += weight * (value / total if total else 0.0)
+    return raw
+
+
+def _route_days(scenario: Scenario, home: str, mode: Mode) -> float | None:
+    """Slowest planned move by ``mode`` (else ``mode`` + road) from home to any forward depot."""
+    days: list[float] = []
+    for sector in scenario.force.sectors:
+        route = planned_route(scenario, home, sector.forward_depot, {mode})
+        if route is None:
+            route = planned_route(scenario, home, sector.forward_depot, {mode, Mode.road})
+        if route is not None:
+            days.append(route.planned_days)
+    return max(days) if days else None
+
+
+def _transit(scenario: Scenario, nation: Nation) -> tuple[float, dict[str, float], list[str]]:
+    """Personnel transit days, per-capability transit where equipment moves slower, notes."""
+    notes: list[str] = []
+    if nation.home_node is None:
+        notes.append(f"{nation.code}: no home node given; transit to theatre taken as 0 days")
+        return 0.0, {}, notes
+    rot = scenario.rotation
+    personnel = _route_days(scenario, nation.home_node, rot.personnel_mode)
+    if personnel is None:
+        notes.append(
+            f"{nation.code}: no {rot.personnel_mode.value} route from {nation.home_node} to a "
+            "forward depot; transit taken as 0 days"
+        )
+        personnel = 0.0
+    by_capability: dict[str, float] = {}
+    if not rot.fall_in_on_equipment:
+        equipment = _route_days(scenario, nation.home_node, rot.equipment_mode)
+        for cap in scenario.force.capabilities:
+            if cap.equipment_t_per_unit > 0 and equipment is not None and equipment > personnel:
+                by_capability[cap.id] = equipment
+    return personnel, by_capability, notes
+
+
+def is_eligible(scenario: Scenario, nation: Nation) -> bool:
+    """Participating and willing by the scenario's rule, or given an explicit contribution.
+
+    An explicit minimum or a positive explicit cap in the scenario is an override: the author
+    has said what this nation would send, whatever its stated willingness.
+    """
+    if not nation.participates:
+        return False
+    if nation.willingness in scenario.burden_sharing.eligible_willingness:
+        return True
+    explicit = (
+        bool(nation.min_deployed_pax)
+        or bool(nation.max_deployed_pax)
+        or any(v > 0 for v in nation.min_units.values())
+        or any(v > 0 for v in nation.max_units.values())
+    )
+    return explicit
+
+
+def nation_data(scenario: Scenario, nation: Nation, key: FairnessKey) -> tuple[NationData, list]:
+    """One nation's instance data and the notes on how it was derived."""
+    tour, dwell, overlap = rotation_of(scenario, nation)
+    transit, cap_transit, notes = _transit(scenario, nation)
+    floor = nation.home_defence_floor
+    if floor is None:
+        floor = scenario.rotation.home_defence_floor
+    if key is FairnessKey.mix:
+        raw = _mix_value(scenario, nation)
+    else:
+        raw = key_value(nation.gdp_usd, nation.population, nation.defence_spending_usd, key)
+    data = NationData(
+        code=nation.code,
+        eligible=is_eligible(scenario, nation),
+        land_forces_pax=nation.land_forces_pax,
+        available_pax=nation.land_forces_pax * (1.0 - floor),
+        multiplier=pool_multiplier(tour, dwell, overlap, transit),
+        key_value=raw,
+        min_deployed_pax=nation.min_deployed_pax or 0,
+        max_deployed_pax=float(nation.max_deployed_pax)
+        if nation.max_deployed_pax is not None
+        else math.inf,
+        max_units=dict(nation.max_units),
+        min_units=dict(nation.min_units),
+        inventory_units=dict(nation.inventory_units),
+        capability_multiplier={
+            cap: pool_multiplier(tour, dwell, overlap, days) for cap, days in cap_transit.items()
+        },
+        willingness=nation.willingness.value,
+        home_defence_floor=floor,
+        tour_days=tour,
+        dwell_ratio=dwell,
+        overlap_days=overlap,
+        transit_days=transit,
+        capability_transit_days=cap_transit,
+    )
+    return data, notes
 
 
 def build_instance(scenario: Scenario, key: FairnessKey | None = None) -> AllocationInstance:
-    """The frozen instance of a scenario (``key`` overrides the scenario's fairness key)."""
-    bs = scenario.burden_sharing
-    key = key or bs.fairness_key
-    nations = []
-    for n in scenario.nations:
-        tour, dwell, overlap = rotation_of(scenario, n)
-        transit = _transit_days(scenario, n.home_node)
-        floor = n.home_defence_floor
-        if floor is None:
-            floor = scenario.rotation.home_defence_floor
-        eligible = n.participates and (
-            n.willingness in bs.eligible_willingness or bool(n.min_deployed_pax or n.min_units)
-        )
-        if key is FairnessKey.mix:
-            weights = bs.key_weights
-            raw = 0.0
-            for part, weight in weights.items():
-                total = sum(
-                    key_value(m.gdp_usd, m.population, m.defence_spending_usd, part)
-                    for m in scenario.nations
-                )
-                value = key_value(n.gdp_usd, n.population, n.defence_spending_usd, part)
-                raw += weight * (value / total if total else 0.0)
-        else:
-            raw = key_value(n.gdp_usd, n.population, n.defence_spending_usd, key)
-        nations.append(
-            NationData(
-                code=n.code,
-                eligible=eligible,
-                land_forces_pax=n.land_forces_pax,
-                available_pax=n.land_forces_pax * (1.0 - floor),
-                min_deployed_pax=n.min_deployed_pax or 0,
-                max_deployed_pax=float(n.max_deployed_pax)
-                if n.max_deployed_pax is not None
-                else float("inf"),
-                multiplier=pool_multiplier(tour, dwell, overlap, transit),
-                transit_days=transit,
-                key_value=raw,
-                max_units=dict(n.max_units),
-                min_units=dict(n.min_units),
-                inventory_units=dict(n.inventory_units),
-            )
-        )
+    """The frozen instance of a scenario (``key`` overrides the scenario's fairness key).
+
+    Nations with ``participates: false`` are left out entirely; listed nations that are not
+    eligible stay in the instance (with no units) as candidates for the relaxations.
+    """
+    key = key or scenario.burden_sharing.fairness_key
+    nations: list[NationData] = []
+    notes: list[str] = []
+    for nation in scenario.nations:
+        if not nation.participates:
+            continue
+        data, nation_notes = nation_data(scenario, nation, key)
+        nations.append(data)
+        notes.extend(nation_notes)
     capabilities = tuple(
         CapabilityData(
             c.id, c.personnel_per_unit_pax, c.required_units, c.cost_per_unit_year, c.scarce
         )
         for c in scenario.force.capabilities
     )
-    total_key = sum(n.key_value for n in nations if n.eligible)
-    fair = {n.code: (n.key_value / total_key if total_key else 0.0) for n in nations if n.eligible}
-    return AllocationInstance(tuple(nations), capabilities, fair, key.value)
+    return AllocationInstance(
+        tuple(nations), capabilities, fair_shares(nations), key.value, tuple(notes)
+    )
+
+
+def with_eligible(instance: AllocationInstance, codes: Iterable[str]) -> AllocationInstance:
+    """The instance with the named nations made eligible too (fair shares recomputed)."""
+    wanted = set(codes)
+    nations = tuple(
+        dataclasses.replace(n, eligible=n.eligible or n.code in wanted) for n in instance.nations
+    )
+    return dataclasses.replace(instance, nations=nations, fair_share=fair_shares(nations))
+
+
+def with_dwell_cap(instance: AllocationInstance, dwell_ratio: float) -> AllocationInstance:
+    """The instance with every nation's dwell ratio capped at ``dwell_ratio`` (1:r accepted)."""
+
+    def capped(n: NationData) -> NationData:
+        dwell = min(n.dwell_ratio, dwell_ratio)
+        return dataclasses.replace(
+            n,
+            dwell_ratio=dwell,
+            multiplier=pool_multiplier(n.tour_days, dwell, n.overlap_days, n.transit_days),
+            capability_multiplier={
+                cap: pool_multiplier(n.tour_days, dwell, n.overlap_days, days)
+                for cap, days in n.capability_transit_days.items()
+            },
+        )
+
+    return dataclasses.replace(instance, nations=tuple(capped(n) for n in instance.nations))
+
+
+def with_requirement(instance: AllocationInstance, units: dict[str, int]) -> AllocationInstance:
+    """The instance with each capability's required units replaced by ``units``."""
+    capabilities = tuple(
+        dataclasses.replace(c, required_units=units[c.id]) for c in instance.capabilities
+    )
+    return dataclasses.replace(instance, capabilities=capabilities)
+
+
+def units_table(allocation: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """Deployed units by (nation, capability) from an allocation frame (rows summed)."""
+    out: dict[tuple[str, str], int] = {}
+    for nation, cap, count in zip(
+        allocation["nation"], allocation["capability"], allocation["units"], strict=True
+    ):
+        key = (str(nation), str(cap))
+        out[key] = out.get(key, 0) + int(count)
+    return out
 
 
 def evaluate(instance: AllocationInstance, allocation: pd.DataFrame) -> list[str]:
     """Every limit the allocation breaks, in planners' words; empty when it keeps them all.
 
-    ``allocation`` has columns ``nation, capability, units`` (deployed units).
+    ``allocation`` has columns ``nation, capability, units`` (deployed units). The pool a
+    nation commits is ceil(units × multiplier) units per capability, as the engine sizes it.
     """
-    units = {
-        (str(nation), str(cap)): int(count)
-        for nation, cap, count in zip(
-            allocation["nation"], allocation["capability"], allocation["units"], strict=True
-        )
-    }
+    units = units_table(allocation)
+    known = {n.code for n in instance.nations}
     problems: list[str] = []
+    for nation_code, cap_id in sorted(units):
+        if nation_code not in known and units[(nation_code, cap_id)] > 0:
+            problems.append(f"{nation_code}: not a nation of this scenario")
     for cap in instance.capabilities:
         got = sum(units.get((n.code, cap.id), 0) for n in instance.nations)
-        if got < cap.required_units:
+        if got != cap.required_units:
             problems.append(f"{cap.id}: {got} units deployed, {cap.required_units} required")
     for n in instance.nations:
         mine = {c.id: units.get((n.code, c.id), 0) for c in instance.capabilities}
+        if any(v < 0 for v in mine.values()):
+            problems.append(f"{n.code}: a negative number of units")
         pax = sum(mine[c.id] * c.personnel_per_unit_pax for c in instance.capabilities)
         if not n.eligible and pax > 0:
-            problems.append(f"{n.code}: contributes {pax:,} pax but is not willing")
-        pool = pax * n.multiplier
-        if pool > n.available_pax + 1e-6:
             problems.append(
-                f"{n.code}: rotation pool {pool:,.0f} pax exceeds the {n.available_pax:,.0f} "
+                f"{n.code}: contributes {pax:,} pax but is not eligible ({n.willingness})"
+            )
+        pool = sum(
+            n.pool_units(c.id, mine[c.id]) * c.personnel_per_unit_pax for c in instance.capabilities
+        )
+        if pool > n.available_pax + EPS:
+            problems.append(
+                f"{n.code}: rotation pool {pool:,} pax exceeds the {n.available_pax:,.0f} "
                 "pax it can spare above its home-defence floor"
             )
-        if pax > n.max_deployed_pax:
+        if pax > n.max_deployed_pax + EPS:
             problems.append(
                 f"{n.code}: {pax:,} pax deployed above its cap {n.max_deployed_pax:,.0f}"
             )
@@ -186,18 +356,19 @@ def evaluate(instance: AllocationInstance, allocation: pd.DataFrame) -> list[str
             problems.append(
                 f"{n.code}: {pax:,} pax deployed below its minimum {n.min_deployed_pax:,}"
             )
-        for cap_id, cap_max in n.max_units.items():
+        for cap_id, cap_max in sorted(n.max_units.items()):
             if mine.get(cap_id, 0) > cap_max:
                 problems.append(f"{n.code}: {mine[cap_id]} {cap_id} units above its cap {cap_max}")
-        for cap_id, cap_min in n.min_units.items():
+        for cap_id, cap_min in sorted(n.min_units.items()):
             if mine.get(cap_id, 0) < cap_min:
                 problems.append(
                     f"{n.code}: {mine[cap_id]} {cap_id} units below its minimum {cap_min}"
                 )
-        for cap_id, owned in n.inventory_units.items():
-            if mine.get(cap_id, 0) * n.multiplier > owned + 1e-6:
+        for cap_id, owned in sorted(n.inventory_units.items()):
+            needed = n.pool_units(cap_id, mine.get(cap_id, 0))
+            if needed > owned:
                 problems.append(
-                    f"{n.code}: {cap_id} rotation needs {mine[cap_id] * n.multiplier:.1f} units, "
-                    f"it owns {owned}"
+                    f"{n.code}: keeping {mine[cap_id]} {cap_id} units deployed ties up {needed} "
+                    f"by rotation; it owns {owned}"
                 )
     return problems

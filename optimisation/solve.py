@@ -1,12 +1,15 @@
 """Solve the burden-sharing model for an objective; never raises on an infeasible plan.
 
-SCIP through OR-Tools' linear-solver wrapper: on this machine it proved 300 nations × 30
-capabilities optimal in about a tenth of a second, where CP-SAT failed to prove 100 × 15 in
-30 s (measured by the team, see issue 6). Single thread and a fixed seed: deterministic.
+Solver chosen by measurement (issue 6): SCIP through OR-Tools' linear-solver wrapper proved
+300 nations × 30 capabilities optimal in a tenth of a second where CP-SAT with 2 workers failed
+to prove 100 × 15 in 30 s (benchmarks/optimiser.py keeps the figures). One thread and a fixed
+random seed make every solve deterministic. CP-SAT is used only for the conflict sets of
+``diagnostics`` (assumption literals on a feasibility copy).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from ortools.linear_solver import pywraplp
 
 from logistics_sim.scenario import Objective
 from optimisation.formulation import Key, Model, build
-from optimisation.instance import AllocationInstance, evaluate
+from optimisation.instance import AllocationInstance, evaluate, with_requirement
 
 ALLOCATION_COLUMNS = [
     "nation",
@@ -29,9 +32,12 @@ ALLOCATION_COLUMNS = [
     "pool_units",
 ]
 
+#: Objective used to divide the largest sustainable force among the nations.
+LARGEST_FORCE_DIVISION = Objective.lexicographic
+
 
 class Status(StrEnum):
-    """Outcome of a solve."""
+    """Outcome of a solve: proven optimum, feasible without proof, infeasible, solver error."""
 
     optimal = "optimal"
     feasible = "feasible"
@@ -41,7 +47,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class SolveParams:
-    """Solver settings: time limit (s), lexicographic cost tolerance and proven gap (shares)."""
+    """Solver settings: time limit per solve (s), lexicographic tolerance and relative MIP gap."""
 
     time_limit_s: float = 30.0
     cost_tolerance: float = 0.05
@@ -50,7 +56,13 @@ class SolveParams:
 
 @dataclass
 class AllocationResult:
-    """A solve's outcome: the allocation, the burden per nation and what limits it."""
+    """A solve's outcome: the allocation, the burden per nation and what limits it.
+
+    When ``status`` is infeasible, ``allocation`` holds the largest sustainable force in the
+    required mix (also ``largest_sustainable_force``), so that ``simulate`` and ``report`` can
+    run it; ``explanation``, ``conflicting_limits`` and ``relaxations`` say why and what would
+    restore the requirement.
+    """
 
     status: Status
     objective: Objective
@@ -60,12 +72,30 @@ class AllocationResult:
     solve_time_s: float
     allocation: pd.DataFrame
     burden: pd.DataFrame
+    key: str = "gdp"
+    stage_values: dict[str, float] = field(default_factory=dict)
     binding_limits: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    conflicting_limits: list[str] = field(default_factory=list)
+    conflict_set: list[dict[str, str]] = field(default_factory=list)
+    conflict_set_minimal: bool | None = None
     shortfall_by_capability: dict[str, int] = field(default_factory=dict)
     relaxations: list[str] = field(default_factory=list)
     largest_force_share: float = math.nan
     largest_sustainable_force: AllocationResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the full requirement was met (optimal or feasible status)."""
+        return self.status in (Status.optimal, Status.feasible)
+
+    @property
+    def deployed_pax(self) -> int:
+        """Personnel deployed by the allocation (the largest force when infeasible)."""
+        if self.allocation.empty:
+            return 0
+        return int(self.allocation["personnel_deployed"].sum())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields for optimisation.json (the allocation goes to allocation.csv)."""
@@ -73,64 +103,96 @@ class AllocationResult:
         return {
             "status": self.status.value,
             "objective": self.objective.value,
-            "objective_value": self.objective_value,
-            "bound": self.bound,
-            "gap": self.gap,
+            "fairness_key": self.key,
+            "objective_value": _finite(self.objective_value),
+            "bound": _finite(self.bound),
+            "gap": _finite(self.gap),
             "solve_time_s": self.solve_time_s,
-            "burden": self.burden.to_dict(orient="records"),
+            "stage_values": {k: _finite(v) for k, v in self.stage_values.items()},
+            "deployed_pax": self.deployed_pax,
+            "burden": [
+                {k: _finite(v) if isinstance(v, float) else v for k, v in row.items()}
+                for row in self.burden.to_dict(orient="records")
+            ],
             "binding_limits": self.binding_limits,
             "explanation": self.explanation,
+            "conflicting_limits": self.conflicting_limits,
+            "conflict_set": self.conflict_set,
+            "conflict_set_minimal": self.conflict_set_minimal,
             "shortfall_by_capability": self.shortfall_by_capability,
             "relaxations": self.relaxations,
-            "largest_force_share": self.largest_force_share,
-            "largest_sustainable_force_pax": (
-                int(largest.allocation["personnel_deployed"].sum()) if largest else None
-            ),
+            "largest_force_share": _finite(self.largest_force_share),
+            "largest_sustainable_force_pax": largest.deployed_pax if largest else None,
+            "notes": self.notes,
         }
 
 
-def _configure(solver: pywraplp.Solver, params: SolveParams) -> None:
-    solver.SetTimeLimit(int(params.time_limit_s * 1000))
+def _finite(value: float) -> float | None:
+    """JSON has no NaN or infinity: None instead."""
+    return float(value) if math.isfinite(value) else None
+
+
+def _configure(solver: pywraplp.Solver, params: SolveParams) -> pywraplp.MPSolverParameters:
+    """One thread, fixed seed, time limit and gap: the same answer on every run."""
+    solver.SetTimeLimit(max(1, int(params.time_limit_s * 1000)))
     solver.SetNumThreads(1)
     solver.SetSolverSpecificParametersAsString("randomization/randomseedshift = 0\n")
-
-
-def _run(model: Model, params: SolveParams) -> int:
-    _configure(model.solver, params)
     settings = pywraplp.MPSolverParameters()
     settings.SetDoubleParam(settings.RELATIVE_MIP_GAP, params.relative_gap)
+    return settings
+
+
+def run(model: Model, params: SolveParams) -> int:
+    """Solve the model as it stands; the OR-Tools result code."""
+    settings = _configure(model.solver, params)
     return int(model.solver.Solve(settings))
 
 
-def allocation_frame(model: Model) -> pd.DataFrame:
-    """Units per (nation, capability) with personnel deployed and committed to the rotation."""
-    inst = model.instance
+def allocation_frame(instance: AllocationInstance, units: dict[Key, int]) -> pd.DataFrame:
+    """Rows per (nation, capability) with units: personnel deployed and committed, pool units."""
     rows = []
-    for n in inst.eligible:
-        for c in inst.capabilities:
-            units = round(model.x[Key(n.code, c.id)].solution_value())
-            if units == 0:
+    for n in instance.nations:
+        for c in instance.capabilities:
+            count = units.get(Key(n.code, c.id), 0)
+            if count == 0:
                 continue
-            pool_units = math.ceil(units * n.multiplier - 1e-9)
+            pool = n.pool_units(c.id, count)
             rows.append(
                 (
                     n.code,
                     c.id,
-                    units,
-                    units * c.personnel_per_unit_pax,
-                    pool_units * c.personnel_per_unit_pax,
-                    pool_units,
+                    count,
+                    count * c.personnel_per_unit_pax,
+                    pool * c.personnel_per_unit_pax,
+                    pool,
                 )
             )
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS).astype(
-        {"units": "int64", "personnel_deployed": "int64", "personnel_committed": "int64"}
+        {
+            "units": "int64",
+            "personnel_deployed": "int64",
+            "personnel_committed": "int64",
+            "pool_units": "int64",
+        }
     )
 
 
+def solution_units(model: Model) -> dict[Key, int]:
+    """Deployed units from the solver's solution, rounded to the integers they are."""
+    return {key: round(var.solution_value()) for key, var in model.x.items()}
+
+
 def burden_table(instance: AllocationInstance, allocation: pd.DataFrame) -> pd.DataFrame:
-    """Per nation: troops deployed, pool committed, share of land forces, fair share, deviation."""
+    """Per eligible nation: troops, pool, share of land forces, fair share, deviation, cost."""
     by_nation = allocation.groupby("nation")[["personnel_deployed", "personnel_committed"]].sum()
-    total = float(allocation["personnel_deployed"].sum()) or 1.0
+    total = float(allocation["personnel_deployed"].sum())
+    costs: dict[str, float] = {}
+    for nation, cap, count in zip(
+        allocation["nation"], allocation["capability"], allocation["units"], strict=True
+    ):
+        n = instance.nation(str(nation))
+        c = instance.capability(str(cap))
+        costs[n.code] = costs.get(n.code, 0.0) + c.cost_per_unit_year * n.m(c.id) * int(count)
     rows = []
     for n in instance.eligible:
         deployed = float(by_nation["personnel_deployed"].get(n.code, 0.0))
@@ -143,124 +205,126 @@ def burden_table(instance: AllocationInstance, allocation: pd.DataFrame) -> pd.D
                 "pool_committed_pax": committed,
                 "share_of_land_forces": committed / n.land_forces_pax if n.land_forces_pax else 0.0,
                 "fair_share": fair,
-                "actual_share": deployed / total,
+                "actual_share": deployed / total if total else 0.0,
                 "deviation_pax": deployed - fair * total,
-                "capacity_used": deployed * n.multiplier / n.available_pax
-                if n.available_pax
-                else 0.0,
+                "capacity_used": committed / n.available_pax if n.available_pax else 0.0,
+                "rotation_multiplier": n.multiplier,
+                "cost": costs.get(n.code, 0.0),
             }
         )
     return pd.DataFrame(rows)
 
 
-def binding_limits(model: Model) -> list[str]:
-    """National capacities the solution uses to the full, in planners' words."""
-    out = []
-    for n in model.instance.eligible:
-        used = sum(
-            c.personnel_per_unit_pax * n.multiplier * model.x[Key(n.code, c.id)].solution_value()
-            for c in model.instance.capabilities
-        )
-        smallest = min(c.personnel_per_unit_pax for c in model.instance.capabilities)
-        if used == 0 and n.available_pax < smallest * n.multiplier:
-            out.append(
-                f"{n.code}: the {n.available_pax:,.0f} pax it can spare above its home-defence "
-                f"floor cannot sustain even one unit ({smallest * n.multiplier:,.0f} pax of pool)"
-            )
-        elif n.available_pax - used < smallest * n.multiplier:
-            out.append(
-                f"{n.code}: its rotation pool ({used:,.0f} pax at {n.multiplier:.2f} units per "
-                f"deployed unit) fills the {n.available_pax:,.0f} pax it can spare above its "
-                "home-defence floor"
-            )
+def binding_limits(instance: AllocationInstance, units: dict[Key, int]) -> list[str]:
+    """Limits the allocation uses to the full, in planners' words (one line per limit)."""
+    out: list[str] = []
+    caps = instance.capabilities
+    for n in instance.eligible:
+        mine = {c.id: units.get(Key(n.code, c.id), 0) for c in caps}
+        pool = sum(n.pool_units(c.id, mine[c.id]) * c.personnel_per_unit_pax for c in caps)
+        pax = sum(mine[c.id] * c.personnel_per_unit_pax for c in caps)
+        more = [
+            (n.pool_units(c.id, mine[c.id] + 1) - n.pool_units(c.id, mine[c.id]))
+            * c.personnel_per_unit_pax
+            for c in caps
+        ]
+        if caps and pool + min(more) > n.available_pax + 1e-6:
+            if pax == 0:
+                out.append(
+                    f"{n.code}: the {n.available_pax:,.0f} pax it can spare above its "
+                    f"{n.home_defence_floor:.0%} home-defence floor cannot sustain one more unit "
+                    f"at its rotation rules ({n.multiplier:.2f} pool units per deployed unit)"
+                )
+            else:
+                out.append(
+                    f"{n.code}: its rotation pools ({pool:,} pax for {pax:,} deployed, "
+                    f"{n.multiplier:.2f} per deployed unit at 1:{n.dwell_ratio:g} dwell) fill the "
+                    f"{n.available_pax:,.0f} pax it can spare above its "
+                    f"{n.home_defence_floor:.0%} home-defence floor"
+                )
+        smallest = min((c.personnel_per_unit_pax for c in caps), default=0)
+        if math.isfinite(n.max_deployed_pax) and pax + smallest > n.max_deployed_pax:
+            out.append(f"{n.code}: at its political cap of {n.max_deployed_pax:,.0f} pax deployed")
+        if n.min_deployed_pax and pax == n.min_deployed_pax:
+            out.append(f"{n.code}: held at its minimum of {n.min_deployed_pax:,} pax deployed")
+        for cap_id, cap_max in sorted(n.max_units.items()):
+            if mine.get(cap_id, 0) >= cap_max:
+                out.append(f"{n.code}: at its cap of {cap_max} {cap_id} units")
+        for cap_id, owned in sorted(n.inventory_units.items()):
+            if cap_id in mine and n.pool_units(cap_id, mine[cap_id] + 1) > owned:
+                out.append(
+                    f"{n.code}: its {owned} {cap_id} units are all committed to the rotation "
+                    f"({mine[cap_id]} deployed)"
+                )
     return out
 
 
-def largest_share(instance: AllocationInstance, params: SolveParams) -> float:
-    """Largest share s of the requirement, in its mix, that the limits allow (to 1e-4).
-
-    Bisection over feasibility models: each proves in milliseconds, where maximising s
-    directly leaves SCIP closing a symmetric integrality gap for many seconds.
-    """
-    low, high = 0.0, 1.0
-    if feasible_at(instance, params, 1.0):
-        return 1.0
-    while high - low > 1e-4:
-        mid = (low + high) / 2
-        low, high = (mid, high) if feasible_at(instance, params, mid) else (low, mid)
-    return low
-
-
-def feasible_at(instance: AllocationInstance, params: SolveParams, share: float) -> bool:
-    """Whether the limits allow ``share`` of the requirement in its mix."""
-    model = build(instance, largest_force=True)
-    model.scale.SetBounds(share, share)
-    return _run(model, params) in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
-
-
-def _objective_stage(model: Model, objective: Objective) -> None:
-    """Set the objective of the first stage."""
+def _set_objective(model: Model, objective: Objective) -> None:
+    """The first (or only) stage's objective."""
     solver = model.solver
-    if objective is Objective.largest_force:
-        # s is fixed at its bisected optimum: among those forces, the fairest (sum of |d_n|).
-        solver.Minimize(sum(model.abs_dev.values()))
-    elif objective is Objective.min_sum_deviation:
-        solver.Minimize(sum(model.abs_dev.values()) * (1.0 / max(model.instance.required_pax, 1)))
+    if objective is Objective.min_sum_deviation:
+        solver.Minimize(sum(model.abs_dev.values()) + 0.0 * model.max_dev)
     elif objective is Objective.min_cost:
-        solver.Minimize(model.cost())
+        solver.Minimize(model.cost() + 0.0 * model.max_dev)
     else:
         solver.Minimize(model.max_dev)
 
 
-def _second_stage(model: Model, objective: Objective, value: float, params: SolveParams) -> int:
-    """Lexicographic: minimise cost with fairness within its tolerance of the first stage."""
-    solver = model.solver
-    if objective is Objective.lexicographic:
-        solver.Add(model.max_dev <= value * (1 + params.cost_tolerance) + 1e-6)
-        solver.Minimize(model.cost())
-    else:
-        return pywraplp.Solver.OPTIMAL
-    return _run(model, params)
-
-
-def solve(
-    instance: AllocationInstance, objective: Objective, params: SolveParams | None = None
+def _failed(
+    instance: AllocationInstance, objective: Objective, code: int, start: float
 ) -> AllocationResult:
-    """Solve for ``objective``; an infeasible requirement gives an explained result."""
-    params = params or SolveParams()
-    start = time.perf_counter()
-    model = build(instance, largest_force=objective is Objective.largest_force)
-    if objective is Objective.largest_force:
-        share = largest_share(instance, params)
-        model.scale.SetBounds(share, share)
-    _objective_stage(model, objective)
-    if objective is Objective.largest_force:
-        # Fairness of a force that cannot be sent in full is secondary: 1% gap, 2 s at most.
-        params = SolveParams(min(params.time_limit_s, 2.0), params.cost_tolerance, 1e-2)
-    code = _run(model, params)
-    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        status = Status.infeasible if code == pywraplp.Solver.INFEASIBLE else Status.error
-        empty = pd.DataFrame(columns=ALLOCATION_COLUMNS)
-        return AllocationResult(
-            status,
-            objective,
-            math.nan,
-            math.nan,
-            math.nan,
-            time.perf_counter() - start,
-            empty,
-            burden_table(instance, empty),
+    """An empty result for an infeasible model or a solver that found nothing in time."""
+    status = Status.infeasible if code == pywraplp.Solver.INFEASIBLE else Status.error
+    empty = allocation_frame(instance, {})
+    result = AllocationResult(
+        status,
+        objective,
+        math.nan,
+        math.nan,
+        math.nan,
+        time.perf_counter() - start,
+        empty,
+        burden_table(instance, empty),
+        key=instance.key_label,
+        notes=list(instance.notes),
+    )
+    if status is Status.error:
+        result.explanation.append(
+            "the solver found no allocation within its time limit and could not prove that none "
+            "exists; raise burden_sharing.time_limit_s"
         )
-    first_value = model.solver.Objective().Value()
-    first_optimal = code == pywraplp.Solver.OPTIMAL
-    code = _second_stage(model, objective, first_value, params)
+    return result
+
+
+def solve_requirement(
+    instance: AllocationInstance, objective: Objective, params: SolveParams
+) -> AllocationResult:
+    """Meet the instance's requirement in full, by ``objective`` (not largest_force)."""
+    start = time.perf_counter()
+    model = build(instance)
+    _set_objective(model, objective)
+    code = run(model, params)
+    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return _failed(instance, objective, code, start)
+    proven = code == pywraplp.Solver.OPTIMAL
+    stages: dict[str, float] = {}
+    if objective is Objective.lexicographic:
+        t_star = model.max_dev.solution_value()
+        stages["max_relative_deviation"] = t_star
+        model.solver.Add(model.max_dev <= t_star * (1.0 + params.cost_tolerance) + 1e-9)
+        model.solver.Minimize(model.cost())
+        code = run(model, params)
+        if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return _failed(instance, objective, code, start)
+        proven = proven and code == pywraplp.Solver.OPTIMAL
+        stages["cost"] = model.solver.Objective().Value()
     value = model.solver.Objective().Value()
     bound = model.solver.Objective().BestBound()
-    gap = abs(value - bound) / max(abs(value), 1e-9) if value else abs(value - bound)
-    allocation = allocation_frame(model)
-    optimal = first_optimal and code == pywraplp.Solver.OPTIMAL
+    gap = abs(value - bound) / max(abs(value), 1e-9) if abs(value) > 1e-9 else abs(bound)
+    units = solution_units(model)
+    allocation = allocation_frame(instance, units)
     result = AllocationResult(
-        status=Status.optimal if optimal else Status.feasible,
+        status=Status.optimal if proven else Status.feasible,
         objective=objective,
         objective_value=value,
         bound=bound,
@@ -268,10 +332,102 @@ def solve(
         solve_time_s=time.perf_counter() - start,
         allocation=allocation,
         burden=burden_table(instance, allocation),
-        binding_limits=binding_limits(model),
-        largest_force_share=model.scale.solution_value(),
+        key=instance.key_label,
+        stage_values=stages,
+        binding_limits=binding_limits(instance, units),
+        largest_force_share=1.0,
+        notes=list(instance.notes),
     )
-    result.explanation.extend(
-        evaluate(instance, allocation) if objective is not Objective.largest_force else []
-    )
+    result.explanation.extend(evaluate(instance, allocation))
     return result
+
+
+def mix_targets(instance: AllocationInstance, share: float) -> dict[str, int]:
+    """Units of each type in ``share`` of the required mix, rounded up: ceil(s · R_k)."""
+    return {c.id: math.ceil(share * c.required_units - 1e-9) for c in instance.capabilities}
+
+
+def mix_levels(instance: AllocationInstance) -> list[float]:
+    """Every share at which some type's rounded-up units step: {j / R_k}, sorted."""
+    levels = {0.0, 1.0}
+    for c in instance.capabilities:
+        levels.update(j / c.required_units for j in range(1, c.required_units + 1))
+    return sorted(levels)
+
+
+def requirement_feasible(instance: AllocationInstance, params: SolveParams) -> bool | None:
+    """Whether limits (1)–(7) can all hold: True, False, or None when the solver ran out of time."""
+    model = build(instance, fairness=False)
+    code = run(model, params)
+    if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return True
+    if code == pywraplp.Solver.INFEASIBLE:
+        return False
+    return None
+
+
+def largest_share(instance: AllocationInstance, params: SolveParams) -> tuple[float, bool]:
+    """Largest share s of the required mix (each type ceil(s · R_k)) the limits allow.
+
+    Exact: a binary search over the shares where some type's unit count steps, each step a
+    feasibility solve (feasibility is monotone in s). The flag is False when some solve ran out
+    of time and was counted as infeasible (the share is then a lower bound).
+    """
+    levels = mix_levels(instance)
+    low, high = 0, len(levels) - 1  # levels[low] feasible (0 always is), levels[high] unknown
+    proven = True
+    answer = requirement_feasible(with_requirement(instance, mix_targets(instance, 1.0)), params)
+    if answer:
+        return 1.0, True
+    proven = answer is not None
+    while high - low > 1:
+        mid = (low + high) // 2
+        answer = requirement_feasible(
+            with_requirement(instance, mix_targets(instance, levels[mid])), params
+        )
+        proven = proven and answer is not None
+        low, high = (mid, high) if answer else (low, mid)
+    return levels[low], proven
+
+
+def solve_largest_force(
+    instance: AllocationInstance, params: SolveParams, division: Objective = LARGEST_FORCE_DIVISION
+) -> AllocationResult:
+    """The largest force in the required mix the limits allow, divided by ``division``."""
+    start = time.perf_counter()
+    share, proven = largest_share(instance, params)
+    targets = mix_targets(instance, share)
+    scaled = with_requirement(instance, targets)
+    # Pools are full at the largest force, which makes proving the fairest division slow; the
+    # force's size is exact, its division is proven to within 1% or 5 s (status says which).
+    division_params = dataclasses.replace(
+        params,
+        time_limit_s=min(params.time_limit_s, 5.0),
+        relative_gap=max(params.relative_gap, 0.01),
+    )
+    result = solve_requirement(scaled, division, division_params)
+    result.objective = Objective.largest_force
+    result.largest_force_share = share
+    result.solve_time_s = time.perf_counter() - start
+    result.stage_values = {"largest_force_share": share, **result.stage_values}
+    if not proven and result.status is Status.optimal:
+        result.status = Status.feasible
+        result.notes.append(
+            "a feasibility solve of the largest-force search ran out of time; the force found "
+            "is sustainable but a larger one may be"
+        )
+    return result
+
+
+def solve(
+    instance: AllocationInstance, objective: Objective, params: SolveParams | None = None
+) -> AllocationResult:
+    """Solve for ``objective``; infeasible requirements give an (unexplained) infeasible result.
+
+    ``largest_force`` returns the largest sustainable force in the required mix, status optimal
+    (it always exists, if only as the empty force). ``optimise`` adds the diagnosis.
+    """
+    params = params or SolveParams()
+    if objective is Objective.largest_force:
+        return solve_largest_force(instance, params)
+    return solve_requirement(instance, objective, params)

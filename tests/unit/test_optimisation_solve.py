@@ -1,123 +1,219 @@
-"""Burden-sharing optimiser on hand-solvable instances, and on the shipped scenarios."""
+"""Burden-sharing optimiser on hand-solvable micro instances: exact objectives and evaluate().
+
+Where several allocations tie, the tests assert the objective and that ``evaluate`` finds no
+broken limit, never one particular optimum.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import math
 
 import pandas as pd
 import pytest
 
-from logistics_sim import load_scenario
 from logistics_sim.scenario import Objective
-from optimisation import optimise
+from optimisation import optimise_instance
 from optimisation.instance import (
     AllocationInstance,
     CapabilityData,
     NationData,
-    build_instance,
     evaluate,
+    fair_shares,
 )
-from optimisation.solve import Status, solve
+from optimisation.solve import SolveParams, Status, solve
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+PARAMS = SolveParams(time_limit_s=10.0, relative_gap=0.0)
 
 
 def nation(code: str, spare_pax: float, multiplier: float = 2.0, **kw: object) -> NationData:
-    fields: dict = dict(
-        code=code,
-        eligible=True,
-        land_forces_pax=int(spare_pax * 2),
-        available_pax=spare_pax,
-        min_deployed_pax=0,
-        max_deployed_pax=float("inf"),
-        multiplier=multiplier,
-        transit_days=0.0,
-        key_value=1.0,
-        max_units={},
-        min_units={},
-        inventory_units={},
-    )
+    """An eligible nation that can spare ``spare_pax`` and ties up ``multiplier`` per unit."""
+    fields: dict = {
+        "code": code,
+        "eligible": True,
+        "land_forces_pax": int(spare_pax * 2),
+        "available_pax": spare_pax,
+        "multiplier": multiplier,
+    }
     fields.update(kw)
     return NationData(**fields)
 
 
 def instance(nations: list[NationData], caps: list[CapabilityData]) -> AllocationInstance:
-    total = sum(n.key_value for n in nations if n.eligible)
-    fair = {n.code: n.key_value / total for n in nations if n.eligible}
-    return AllocationInstance(tuple(nations), tuple(caps), fair, "test")
+    """An instance with fair shares from the nations' key values."""
+    return AllocationInstance(tuple(nations), tuple(caps), fair_shares(nations), "test")
 
 
-INF = CapabilityData("inf", 100, 4, 1.0, False)
+def units_by_nation(allocation: pd.DataFrame) -> dict[str, int]:
+    """Deployed units per nation."""
+    return allocation.groupby("nation")["units"].sum().to_dict()
+
+
+INF = CapabilityData("inf", 100, 4)
 
 
 def test_equal_keys_split_the_force_evenly() -> None:
-    # two equal nations, 4 units of 100 pax: 2 each, no deviation from the 50/50 fair share
+    # Two equal nations, 4 units of 100 pax: deviation 0 needs exactly 200 pax each.
     inst = instance([nation("AAA", 1000), nation("BBB", 1000)], [INF])
-    result = solve(inst, Objective.min_max_deviation)
+    result = solve(inst, Objective.min_max_deviation, PARAMS)
     assert result.status is Status.optimal
     assert result.objective_value == pytest.approx(0.0, abs=1e-6)
     assert evaluate(inst, result.allocation) == []
-    assert result.allocation.groupby("nation")["units"].sum().to_dict() == {"AAA": 2, "BBB": 2}
+    assert units_by_nation(result.allocation) == {"AAA": 2, "BBB": 2}
 
 
 def test_capacity_forces_the_smallest_largest_deviation() -> None:
-    # BBB can spare 200 pax at multiplier 2: one unit at most. AAA takes 3 of 4 units.
-    # Fair share 200 pax each; AAA deviates by +100 = 50% of its fair share: t* = 0.5.
+    # BBB spares 200 pax at multiplier 2: one unit at most. AAA takes 3 of 4 units.
+    # Fair share 200 pax each; both deviate by 100 pax = 50% of their fair share: t* = 0.5.
     inst = instance([nation("AAA", 1000), nation("BBB", 200)], [INF])
-    result = solve(inst, Objective.min_max_deviation)
+    result = solve(inst, Objective.min_max_deviation, PARAMS)
     assert result.objective_value == pytest.approx(0.5, abs=1e-6)
-    assert result.allocation.set_index("nation")["units"].to_dict() == {"AAA": 3, "BBB": 1}
-    assert any("BBB" in line for line in result.binding_limits)
+    assert units_by_nation(result.allocation) == {"AAA": 3, "BBB": 1}
+    assert any(line.startswith("BBB: its rotation pools") for line in result.binding_limits)
+    assert not any(line.startswith("AAA") for line in result.binding_limits)
+
+
+def test_sum_of_deviations_and_largest_deviation_by_hand() -> None:
+    # Keys 1:1:2, 3 units of 100 pax: fair 75, 75, 150 pax. One unit each deviates by
+    # 25 + 25 + 50 = 100 pax; any other division deviates more (0,1,2: 75+25+50 = 150).
+    # The largest relative deviation is then 25/75 = 50/150 = 1/3.
+    nations = [
+        nation("AAA", 1000, key_value=1.0),
+        nation("BBB", 1000, key_value=1.0),
+        nation("CCC", 1000, key_value=2.0),
+    ]
+    inst = instance(nations, [CapabilityData("inf", 100, 3)])
+    by_sum = solve(inst, Objective.min_sum_deviation, PARAMS)
+    assert by_sum.objective_value == pytest.approx(100.0, abs=1e-6)
+    assert units_by_nation(by_sum.allocation) == {"AAA": 1, "BBB": 1, "CCC": 1}
+    by_max = solve(inst, Objective.min_max_deviation, PARAMS)
+    assert by_max.objective_value == pytest.approx(1.0 / 3.0, abs=1e-6)
+    assert evaluate(inst, by_max.allocation) == []
+
+
+def test_min_cost_puts_units_where_rotation_ties_up_least() -> None:
+    # Cost = sum of c_k m_n x_nk: 4 units at multiplier 2 cost 8, at multiplier 3 cost 12.
+    inst = instance([nation("AAA", 10_000, 2.0), nation("BBB", 10_000, 3.0)], [INF])
+    result = solve(inst, Objective.min_cost, PARAMS)
+    assert result.objective_value == pytest.approx(8.0)
+    assert units_by_nation(result.allocation) == {"AAA": 4}
+
+
+def test_lexicographic_fairness_first_then_cost_within_tolerance() -> None:
+    # Keys 3:1 over 4 units: fair 3 and 1 units (t* = 0). Cost 3·2 + 1·3 = 9; the 5% tolerance
+    # on t* = 0 allows no other division.
+    inst = instance(
+        [nation("AAA", 10_000, 2.0, key_value=3.0), nation("BBB", 10_000, 3.0, key_value=1.0)],
+        [INF],
+    )
+    result = solve(inst, Objective.lexicographic, PARAMS)
+    assert result.stage_values["max_relative_deviation"] == pytest.approx(0.0, abs=1e-6)
+    assert result.objective_value == pytest.approx(9.0)
+    assert units_by_nation(result.allocation) == {"AAA": 3, "BBB": 1}
+
+
+def test_lexicographic_tolerance_buys_cost() -> None:
+    # 3 units of 100 pax, keys 1:1: fair 150 pax each; 2+1 and 1+2 both deviate by 50/150,
+    # so t* = 1/3 either way, and cost picks two units at the cheaper multiplier: 2·2 + 1·4 = 8.
+    inst = instance(
+        [nation("AAA", 10_000, 2.0), nation("BBB", 10_000, 4.0)], [CapabilityData("inf", 100, 3)]
+    )
+    result = solve(inst, Objective.lexicographic, PARAMS)
+    assert result.stage_values["max_relative_deviation"] == pytest.approx(1.0 / 3.0, abs=1e-6)
+    assert result.objective_value == pytest.approx(8.0)
+    assert units_by_nation(result.allocation) == {"AAA": 2, "BBB": 1}
 
 
 def test_pool_committed_is_rounded_up_units_times_multiplier() -> None:
     inst = instance([nation("AAA", 10_000, multiplier=4.29)], [INF])
-    alloc = solve(inst, Objective.min_cost).allocation.iloc[0]
-    assert alloc["units"] == 4
-    assert alloc["pool_units"] == 18  # ceil(4 x 4.29 = 17.16)
-    assert alloc["personnel_committed"] == 1800
+    row = solve(inst, Objective.min_cost, PARAMS).allocation.iloc[0]
+    assert row["units"] == 4
+    assert row["pool_units"] == 18  # ceil(4 × 4.29 = 17.16)
+    assert row["personnel_deployed"] == 400
+    assert row["personnel_committed"] == 1800
 
 
-def test_infeasible_requirement_gives_the_largest_force_and_its_reason() -> None:
-    # 4 units x 100 pax x multiplier 2 need 800 pax of spare; only 300 + 300 exist -> 3 units
-    inst = instance([nation("AAA", 300), nation("BBB", 300)], [INF])
-    assert solve(inst, Objective.min_max_deviation).status is Status.infeasible
-    largest = solve(inst, Objective.largest_force)
-    assert int(largest.allocation["units"].sum()) == 2  # each nation: floor(300 / 200) = 1 unit
-    assert largest.largest_force_share == pytest.approx(0.5, abs=1e-3)
+def test_pool_rounding_binds_the_capacity() -> None:
+    # Multiplier 2.5: 2 units tie up 5 pool units (500 pax), 3 units ceil(7.5) = 8 (800 pax).
+    # With 700 pax to spare AAA can keep 2 units; the linear form (750 pax) would wrongly allow 3.
+    inst = instance([nation("AAA", 700, 2.5), nation("BBB", 10_000, 2.0)], [INF])
+    result = solve(inst, Objective.min_max_deviation, PARAMS)
+    assert units_by_nation(result.allocation) == {"AAA": 2, "BBB": 2}
+    assert evaluate(inst, result.allocation) == []
+
+
+def test_personnel_cap_minimum_and_unit_limits_hold() -> None:
+    # AAA capped at 100 pax deployed, BBB must send at least 2 artillery units.
+    art = CapabilityData("art", 50, 2)
+    inst = instance(
+        [
+            nation("AAA", 10_000, max_deployed_pax=100.0),
+            nation("BBB", 10_000, min_units={"art": 2}, max_units={"inf": 3}),
+        ],
+        [INF, art],
+    )
+    result = solve(inst, Objective.min_sum_deviation, PARAMS)
+    assert result.status is Status.optimal
+    assert evaluate(inst, result.allocation) == []
+    table = result.allocation.set_index(["nation", "capability"])["units"].to_dict()
+    assert table == {("AAA", "inf"): 1, ("BBB", "inf"): 3, ("BBB", "art"): 2}
+    # Fair 250 pax each of 500: AAA 100, BBB 400 -> |d| = 150 + 150.
+    assert result.objective_value == pytest.approx(300.0)
+
+
+def test_ineligible_nations_get_nothing() -> None:
+    inst = instance([nation("AAA", 1000), nation("BBB", 10_000, eligible=False)], [INF])
+    result = solve(inst, Objective.min_cost, PARAMS)
+    assert units_by_nation(result.allocation) == {"AAA": 4}
+    assert list(result.burden["nation"]) == ["AAA"]
+
+
+def test_infeasible_requirement_gives_the_largest_force_in_the_mix() -> None:
+    # Each nation spares 400 pax at multiplier 2: two units each, four in all. The mix of
+    # 4 X + 2 Y (100 pax each) needs six. Shares where counts step: 1/4 (1+1), 1/2 (2+1),
+    # 3/4 (3+2 = 5 > 4): the largest is 1/2, i.e. 2 X + 1 Y = 300 pax.
+    caps = [CapabilityData("X", 100, 4), CapabilityData("Y", 100, 2)]
+    inst = instance([nation("AAA", 400), nation("BBB", 400)], caps)
+    assert solve(inst, Objective.min_max_deviation, PARAMS).status is Status.infeasible
+    result = optimise_instance(inst, Objective.min_max_deviation, PARAMS)
+    assert result.status is Status.infeasible
+    assert not result.feasible
+    assert result.largest_force_share == pytest.approx(0.5)
+    assert result.allocation.groupby("capability")["units"].sum().to_dict() == {"X": 2, "Y": 1}
+    assert result.deployed_pax == 300
+    assert result.largest_sustainable_force is not None
+    assert result.explanation[-1].startswith("largest sustainable force in the required mix: 300")
+
+
+def test_largest_force_objective_on_a_feasible_instance_is_the_whole_force() -> None:
+    inst = instance([nation("AAA", 1000), nation("BBB", 1000)], [INF])
+    result = optimise_instance(inst, Objective.largest_force, PARAMS)
+    assert result.status is Status.optimal
+    assert result.largest_force_share == 1.0
+    assert result.deployed_pax == 400
 
 
 def test_evaluate_names_every_broken_limit() -> None:
     inst = instance(
-        [nation("AAA", 300), nation("BBB", 300, eligible=False, max_units={"inf": 0})], [INF]
+        [
+            nation("AAA", 300),
+            nation("BBB", 300, eligible=False, willingness="hesitant", max_units={"inf": 0}),
+        ],
+        [INF],
     )
-    alloc = pd.DataFrame({"nation": ["AAA", "BBB"], "capability": ["inf", "inf"], "units": [3, 1]})
-    problems = evaluate(inst, alloc)
-    assert (
-        "AAA: rotation pool 600 pax exceeds the 300 pax it can spare above its home-defence floor"
-        in problems
-    )
-    assert "BBB: contributes 100 pax but is not willing" in problems
-    assert "BBB: 1 inf units above its cap 0" in problems
+    alloc = pd.DataFrame({"nation": ["AAA", "BBB"], "capability": ["inf", "inf"], "units": [3, 2]})
+    assert evaluate(inst, alloc) == [
+        "inf: 5 units deployed, 4 required",
+        "AAA: rotation pool 600 pax exceeds the 300 pax it can spare above its home-defence floor",
+        "BBB: contributes 200 pax but is not eligible (hesitant)",
+        "BBB: rotation pool 400 pax exceeds the 300 pax it can spare above its home-defence floor",
+        "BBB: 2 inf units above its cap 0",
+    ]
 
 
-def test_baseline_is_infeasible_with_explanation_and_largest_force() -> None:
-    scenario = load_scenario(SCENARIOS / "ukraine_reassurance_150k.yaml")
-    result = optimise(scenario)
-    assert result.status is Status.infeasible
-    deployed = int(result.allocation["personnel_deployed"].sum())
-    assert 0 < deployed < scenario.force.target_deployed_pax
-    assert result.explanation[0].startswith("150,000 pax deployed need a rotation pool")
-    assert evaluate_largest_ok(result)
-
-
-def evaluate_largest_ok(result: object) -> bool:
-    largest = result.largest_sustainable_force  # type: ignore[attr-defined]
-    return largest is not None and not largest.allocation.empty
-
-
-def test_tiny_is_feasible_and_meets_every_limit() -> None:
-    scenario = load_scenario(SCENARIOS / "tiny.yaml")
-    result = optimise(scenario)
-    assert result.status is Status.optimal
-    assert evaluate(build_instance(scenario), result.allocation) == []
+def test_to_dict_is_json_safe_when_infeasible() -> None:
+    inst = instance([nation("AAA", 100)], [INF])
+    data = optimise_instance(inst, Objective.min_cost, PARAMS).to_dict()
+    assert data["status"] == "infeasible"
+    assert data["deployed_pax"] == 0
+    assert data["largest_force_share"] == 0.0
+    assert all(not (isinstance(v, float) and not math.isfinite(v)) for v in data.values())
