@@ -927,8 +927,9 @@ def sensitivity_section(run: RunData) -> Section:
         sec.paragraphs.append(f"The sweep gives no difference for {metric}; no chart is drawn.")
         return sec
     sec.paragraphs.append(
-        f"Change in {metric} from the baseline, paired by replication (common random numbers), "
-        "over the values each parameter took in the sweep."
+        f"Change in {metric} (the first criterion's metric) from the baseline, paired by "
+        "replication (common random numbers), over the values each parameter took in the "
+        "sweep; the sweep's sweep.csv holds every other metric."
     )
     frame = pd.DataFrame(bars)
     sec.figures.append(
@@ -938,11 +939,12 @@ def sensitivity_section(run: RunData) -> Section:
             f"Tornado chart of the change in {metric} for each swept parameter.",
         )
     )
+    label = "settings" if "settings" in sweep.columns else "varied"
     cols = [
         c
         for c in (
             "variant",
-            "varied",
+            label,
             "mean",
             "ci_low",
             "ci_high",

@@ -217,6 +217,7 @@ def test_tornado_from_sweep(feasible: tuple[Path, str, str]) -> None:
     assert "Tornado chart" in sens
     svg = (folder / "figures" / "tornado.svg").read_text()
     assert "rotation.dwell_ratio" in svg and "rotation.tour_days" in svg
+    assert "<td>rotation.dwell_ratio=3</td>" in sens  # each variant's settings in the table
 
 
 def test_assumptions_list_sources_and_estimates(feasible: tuple[Path, str, str]) -> None:
