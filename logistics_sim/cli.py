@@ -345,9 +345,21 @@ def report(
 def optimise(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     objective: Annotated[
-        str | None, typer.Option("--objective", help="Override the scenario's objective.")
+        str | None,
+        typer.Option(
+            "--objective",
+            help="Override the scenario's objective: min_max_deviation, min_sum_deviation, "
+            "min_cost, lexicographic or largest_force.",
+        ),
     ] = None,
-    key: Annotated[str | None, typer.Option("--key", help="Override the fairness key.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="Override the fairness key: gdp, population, defence_spending, "
+            "national_income or mix.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for allocation.csv and optimisation.json.")
     ] = None,
@@ -361,27 +373,58 @@ def optimise(
     from optimisation import Status
     from optimisation import optimise as run_optimiser
 
+    choices = {"--objective": (objective, Objective), "--key": (key, FairnessKey)}
+    for option, (given, enum) in choices.items():
+        if given is not None and given not in {member.value for member in enum}:
+            allowed = ", ".join(member.value for member in enum)
+            typer.echo(f"error: {option} {given!r}: expected one of {allowed}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
     scenario = load_scenario(file)
     result = run_optimiser(
         scenario,
         Objective(objective) if objective else None,
         FairnessKey(key) if key else None,
     )
+    if result.status is Status.infeasible:
+        headline = (
+            f"INFEASIBLE: the requirement of {scenario.force.target_deployed_pax:,} pax cannot be "
+            f"sustained; largest sustainable force in the required mix {result.deployed_pax:,} "
+            f"pax ({result.largest_force_share:.0%} of each capability). Allocation below is "
+            "that force."
+        )
+    else:
+        headline = (
+            f"{result.status.value.upper()}: {result.deployed_pax:,} pax deployed "
+            f"({result.objective.value}, fairness key {result.key})"
+        )
     table = Table(title=f"{scenario.name}: {result.status.value} ({result.objective.value})")
-    for column in ("nation", "troops", "pool", "fair share", "actual share", "capacity used"):
+    columns = ("nation", "troops", "pool", "share of land forces", "fair share", "actual share")
+    for column in (*columns, "capacity used"):
         table.add_column(column, justify="left" if column == "nation" else "right")
     for row in result.burden.itertuples(index=False):
         table.add_row(
             row.nation,
             f"{row.troops_deployed_pax:,.0f}",
             f"{row.pool_committed_pax:,.0f}",
+            f"{row.share_of_land_forces:.0%}",
             f"{row.fair_share:.1%}",
             f"{row.actual_share:.1%}",
             f"{row.capacity_used:.0%}",
         )
+    typer.echo(headline)
     Console().print(table)
-    for line in result.explanation + result.binding_limits + result.relaxations:
-        typer.echo(line)
+    sections = {
+        "Why": result.explanation,
+        "Conflicting limits": result.conflicting_limits,
+        "Binding limits": result.binding_limits,
+        "Smallest relaxations": result.relaxations,
+        "Notes": result.notes,
+    }
+    for title, lines in sections.items():
+        if lines:
+            typer.echo(f"{title}:")
+            for line in lines:
+                typer.echo(f"  - {line}")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         result.allocation.to_csv(out / "allocation.csv", index=False)
@@ -389,3 +432,6 @@ def optimise(
         typer.echo(f"written {out / 'allocation.csv'} and {out / 'optimisation.json'}")
     if result.status is Status.infeasible:
         raise typer.Exit(EXIT_INFEASIBLE)
+    if result.status is Status.error:
+        typer.echo(f"error: {' '.join(result.explanation)}", err=True)
+        raise typer.Exit(EXIT_INTERNAL)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -65,53 +66,86 @@ class Conflict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _cp_solve(
-    model: cp_model.CpModel, assumptions: list[cp_model.IntVar], time_limit_s: float
-) -> tuple[int, list[int]]:
-    """Solve under ``assumptions``: status and the indices of the literals CP-SAT blames.
+#: Order in which the deletion filter tries to drop limits: what is asked first, so the set
+#: it keeps names the fewest requirements against the nations' own limits.
+DROP_ORDER = (
+    "requirement",
+    "unit_min",
+    "personnel_min",
+    "willingness",
+    "unit_cap",
+    "personnel_cap",
+    "inventory",
+    "capacity",
+)
 
-    One worker, fixed seed, presolve off: deterministic, and the core then names only
-    assumption literals (with presolve on, OR-Tools issue #5141 returns other literals).
-    """
-    model.clear_assumptions()
-    model.add_assumptions(assumptions)
+
+def _cp_solver(time_limit_s: float, presolve: bool) -> cp_model.CpSolver:
+    """One worker and a fixed seed: the same verdict on every run."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    solver.parameters.cp_model_presolve = False
-    solver.parameters.max_time_in_seconds = time_limit_s
-    status = solver.solve(model)
-    core = list(solver.sufficient_assumptions_for_infeasibility())
-    return int(status), core if status == cp_model.INFEASIBLE else []
+    solver.parameters.cp_model_presolve = presolve
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    return solver
 
 
-def conflict_set(instance: AllocationInstance, time_limit_s: float = 10.0) -> Conflict | None:
-    """An irreducible set of limits (1)–(7) that cannot hold together; None if none is found.
+def assumption_core(instance: AllocationInstance, time_limit_s: float) -> set[Limit] | None:
+    """CP-SAT's own set of limits blamed for infeasibility, by assumption literals.
 
-    None when the limits can all hold, or when CP-SAT cannot decide within the time limit.
-    The set is reduced by deletion: a limit is dropped when the others still conflict.
-    If a deletion test runs out of time the limit is kept and ``minimal`` is False.
+    Presolve off: with it on, OR-Tools issue #5141 can blame a literal that is not an
+    assumption. None when CP-SAT cannot decide in time (enforced constraints relax weakly,
+    so aggregate conflicts among dozens of nations can take long) or finds the limits hold.
     """
     feas = build_feasibility(instance)
     index = {lit.Index(): limit for limit, lit in feas.literals.items()}
-    status, core = _cp_solve(feas.model, list(feas.literals.values()), time_limit_s)
-    if status != cp_model.INFEASIBLE:
+    feas.model.add_assumptions(list(feas.literals.values()))
+    solver = _cp_solver(time_limit_s, presolve=False)
+    if solver.solve(feas.model) != cp_model.INFEASIBLE:
         return None
-    current = sorted({index[i] for i in core if i in index}) or sorted(feas.literals)
+    core = {index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index}
+    return core or set(feas.literals)
+
+
+def subset_status(instance: AllocationInstance, kept: set[Limit], time_limit_s: float) -> int:
+    """CP-SAT status of the model with only the ``kept`` limits enforced (literals fixed)."""
+    feas = build_feasibility(instance)
+    for limit, literal in feas.literals.items():
+        feas.model.add(literal == int(limit in kept))
+    return int(_cp_solver(time_limit_s, presolve=True).solve(feas.model))
+
+
+def conflict_set(instance: AllocationInstance, time_limit_s: float = 30.0) -> Conflict | None:
+    """An irreducible set of limits (1)–(7) that cannot hold together; None if none is found.
+
+    Starts from CP-SAT's assumption core (or every limit when CP-SAT cannot produce one
+    quickly), then deletes limits one by one in ``DROP_ORDER``, dropping each the others do
+    not need. Each test fixes the literals and lets presolve work, which proves the
+    aggregate conflicts of the scenarios in tenths of a second. A test that runs out of the
+    shared time budget keeps its limit, and ``minimal`` is then False. None when the limits
+    can all hold or CP-SAT cannot decide.
+    """
+    deadline = time.perf_counter() + time_limit_s
+    every = set(build_feasibility(instance).literals)
+    core = assumption_core(instance, min(2.0, time_limit_s / 4))
+    current = core if core is not None else every
+    if subset_status(instance, current, time_limit_s / 4) != cp_model.INFEASIBLE:
+        current = every
+        if subset_status(instance, current, time_limit_s / 4) != cp_model.INFEASIBLE:
+            return None
     minimal = True
-    necessary: list[Limit] = []  # each tested: dropping it lets the rest hold (or undecided)
-    while len(necessary) < len(current):
-        limit = current[len(necessary)]
-        trial = [other for other in current if other != limit]
-        status, core = _cp_solve(feas.model, [feas.literals[lim] for lim in trial], time_limit_s)
-        if status == cp_model.INFEASIBLE:
-            blamed = {index[i] for i in core if i in index}
-            current = sorted(set(necessary) | {lim for lim in trial if lim in blamed or not blamed})
-            continue
-        if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+    order = sorted(current, key=lambda lim: (DROP_ORDER.index(lim.family), lim))
+    for limit in order:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
             minimal = False
-        necessary.append(limit)
-    return Conflict(tuple(current), minimal)
+            break
+        status = subset_status(instance, current - {limit}, remaining)
+        if status == cp_model.INFEASIBLE:
+            current = current - {limit}
+        elif status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+            minimal = False
+    return Conflict(tuple(sorted(current)), minimal)
 
 
 def sustainable_units(n: NationData, capability_id: str, personnel_per_unit_pax: int) -> int:
@@ -186,8 +220,8 @@ def summarise_conflict(instance: AllocationInstance, conflict: Conflict) -> str:
             for k in required
         )
         parts.append(
-            f"together {', '.join(required)} need {pax:,} pax deployed, more than the rotation "
-            "pools the eligible nations can spare can sustain"
+            f"{', '.join(required)} together need {pax:,} pax deployed; the eligible nations' "
+            "rotation pools above their home-defence floors cannot sustain them all"
         )
     if capacity:
         parts.append(f"home-defence floors and rotation rules of {', '.join(capacity)}")
@@ -364,7 +398,7 @@ def diagnose(
                 f"can sustain {can} with their rotation rules and home-defence floors, even "
                 "giving nothing else"
             )
-    conflict = conflict_set(instance, min(params.time_limit_s, 10.0))
+    conflict = conflict_set(instance, params.time_limit_s)
     conflicting: list[str] = []
     records: list[dict[str, str]] = []
     if conflict is not None:
