@@ -31,6 +31,7 @@ from logistics_sim.scenario import (
     FairnessKey,
     FixedDist,
     LognormalDist,
+    Nation,
     Scenario,
     Sourced,
     TriangularDist,
@@ -1071,6 +1072,8 @@ def assumptions_section(run: RunData) -> Section:
     rows_out = []
     for path, block in blocks:
         f = flag(block.source, block.assumption)
+        if isinstance(block, Nation) and row_estimate.get(block.code) and f == "sourced":
+            f = "partly estimated"  # nations.csv marks this nation's land forces an estimate
         counts[f] = counts.get(f, 0) + 1
         rows_out.append(
             [
