@@ -213,6 +213,7 @@ def load_run_data(
             canonical.encode()
         ).hexdigest()
     data = data_dir if data_dir is not None else default_data_dir()
+    data = data if data is not None and data.is_dir() else None
     if data is not None:
         for csv_file in sorted(data.glob("*.csv")):
             hashes[f"data/{csv_file.name}"] = _sha256(csv_file)

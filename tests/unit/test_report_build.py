@@ -263,3 +263,34 @@ def test_missing_run_folder_files_are_named(tmp_path: Path) -> None:
     """A folder that is not a run folder fails with the missing file's name."""
     with pytest.raises(FileNotFoundError, match=r"manifest\.json"):
         build_report(tmp_path)
+
+
+def test_annex_lists_validation_cases_when_documented(tmp_path: Path) -> None:
+    """docs/validation.md's case headings appear in the annex; without it the annex says so."""
+    folder = make_run_folder(tmp_path / "run", replications=2)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "validation.md").write_text(
+        "# Validation\n\n## Case 1: railhead against Erlang C\n\ntext\n\n"
+        "## Case 2: checkpoint against Pollaczek-Khinchine\n"
+    )
+    run = load_run_data(folder, docs_dir=docs)
+    annex = next(s for s in build_sections(run)[2] if s.id == "annex")
+    assert annex.bullets == [
+        "Case 1: railhead against Erlang C",
+        "Case 2: checkpoint against Pollaczek-Khinchine",
+    ]
+    bare = load_run_data(folder, docs_dir=tmp_path / "nowhere")
+    annex = next(s for s in build_sections(bare)[2] if s.id == "annex")
+    assert annex.bullets == [] and "not available" in annex.paragraphs[0]
+
+
+def test_without_reference_tables_the_report_says_so(tmp_path: Path) -> None:
+    """No scenarios/data beside the package: blocks still listed, the missing tables named."""
+    folder = make_run_folder(tmp_path / "run", replications=2)
+    run = load_run_data(folder, data_dir=tmp_path / "no-data")
+    sec = next(s for s in build_sections(run)[2] if s.id == "assumptions")
+    assert any("were not found" in p for p in sec.paragraphs)
+    assert [k for k, _ in sec.details] == [
+        f"Every block of figures in the resolved scenario ({len(sec.details[0][1].rows)})"
+    ]
