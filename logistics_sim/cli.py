@@ -403,7 +403,7 @@ def optimise(
         table.add_column(column, justify="left" if column == "nation" else "right")
     for row in result.burden.itertuples(index=False):
         table.add_row(
-            row.nation,
+            str(row.nation),
             f"{row.troops_deployed_pax:,.0f}",
             f"{row.pool_committed_pax:,.0f}",
             f"{row.share_of_land_forces:.0%}",

@@ -45,7 +45,7 @@ def instance(nations: list[NationData], caps: list[CapabilityData]) -> Allocatio
 
 def units_by_nation(allocation: pd.DataFrame) -> dict[str, int]:
     """Deployed units per nation."""
-    return allocation.groupby("nation")["units"].sum().to_dict()
+    return {str(k): int(v) for k, v in allocation.groupby("nation")["units"].sum().items()}
 
 
 INF = CapabilityData("inf", 100, 4)
