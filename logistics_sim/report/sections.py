@@ -1213,16 +1213,25 @@ def limitations_section(run: RunData, req: Requirement) -> Section:
     return sec
 
 
-def _validation_cases(run: RunData) -> list[str]:
-    """Headings of docs/validation.md (the validation cases), if that file exists."""
+def _validation_cases(run: RunData) -> tuple[list[str], Table | None]:
+    """docs/validation.md's cases (### headings, else ## ones) and its first table, if any."""
     if run.docs_dir is None or not (run.docs_dir / "validation.md").is_file():
-        return []
-    text = (run.docs_dir / "validation.md").read_text(encoding="utf-8")
-    return [
-        line.lstrip("#").strip()
-        for line in text.splitlines()
-        if line.startswith("## ") or line.startswith("### ")
-    ]
+        return [], None
+    lines = (run.docs_dir / "validation.md").read_text(encoding="utf-8").splitlines()
+    clean = [line.replace("`", "") for line in lines]
+    cases = [line[4:].strip() for line in clean if line.startswith("### ")]
+    if not cases:
+        cases = [line[3:].strip() for line in clean if line.startswith("## ")]
+    rows: list[list[str]] = []
+    for line in clean:
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(set(c) <= set("-: ") for c in cells):  # skip the |---| rule
+                rows.append(cells)
+        elif rows:
+            break  # the first table ends at the first line that is not a row
+    table = Table(rows[0], rows[1:]) if len(rows) > 1 else None
+    return cases, table
 
 
 def annex_section(run: RunData) -> Section:
@@ -1321,15 +1330,15 @@ def annex_section(run: RunData) -> Section:
             ],
         )
     )
-    cases = _validation_cases(run)
-    if cases:
-        sec.paragraphs.append("Validation cases (docs/validation.md):")
-        sec.bullets = cases
-    else:
-        sec.paragraphs.append(
-            "Validation: docs/validation.md is not available to this build, so its validation "
-            "cases are not listed here."
-        )
+    cases, results = _validation_cases(run)
+    validation = (
+        "against queueing theory and hand calculation (docs/validation.md): " + "; ".join(cases)
+        if cases
+        else "docs/validation.md is not available to this build, so its cases are not listed"
+    )
+    sec.tables[0].rows.append(["6 Validation", validation])
+    if results is not None:
+        sec.details.append(("Validation results (docs/validation.md)", results))
     return sec
 
 

@@ -271,18 +271,22 @@ def test_annex_lists_validation_cases_when_documented(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "validation.md").write_text(
-        "# Validation\n\n## Case 1: railhead against Erlang C\n\ntext\n\n"
-        "## Case 2: checkpoint against Pollaczek-Khinchine\n"
+        "# Validation\n\n## Results\n\n| # | case | verdict |\n|---|---|---|\n"
+        "| 1 | Railhead M/M/3 | pass |\n| 3 | Checkpoint M/D/1 | pass |\n\n"
+        "## The cases\n\n### 1. Railhead as M/M/c — `test_queueing.py`\n\ntext\n\n"
+        "### 3. Checkpoint, M/D/1\n"
     )
     run = load_run_data(folder, docs_dir=docs)
     annex = next(s for s in build_sections(run)[2] if s.id == "annex")
-    assert annex.bullets == [
-        "Case 1: railhead against Erlang C",
-        "Case 2: checkpoint against Pollaczek-Khinchine",
-    ]
+    text = annex.tables[0].rows[-1]
+    assert text[0] == "6 Validation"
+    assert text[1].endswith("1. Railhead as M/M/c — test_queueing.py; 3. Checkpoint, M/D/1")
+    results = dict(annex.details)["Validation results (docs/validation.md)"]
+    assert results.header == ["#", "case", "verdict"]
+    assert results.rows == [["1", "Railhead M/M/3", "pass"], ["3", "Checkpoint M/D/1", "pass"]]
     bare = load_run_data(folder, docs_dir=tmp_path / "nowhere")
     annex = next(s for s in build_sections(bare)[2] if s.id == "annex")
-    assert annex.bullets == [] and "not available" in annex.paragraphs[0]
+    assert annex.details == [] and "not available" in annex.tables[0].rows[-1][1]
 
 
 def test_without_reference_tables_the_report_says_so(tmp_path: Path) -> None:
