@@ -61,7 +61,7 @@ from typing import NamedTuple
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from optimisation.instance import EPS, AllocationInstance
+from optimisation.instance import EPS, AllocationInstance, NationData
 
 INF = pywraplp.Solver.infinity()
 
@@ -205,6 +205,27 @@ def add_fairness(model: Model) -> None:
         if share > 0 and target > 0:
             model.solver.Add(deviation <= model.max_dev * share * target)
             model.solver.Add(-deviation <= model.max_dev * share * target)
+        # Implied bounds that tighten the relaxation (valid: they follow from (2)–(5)): n can
+        # deploy at most P̄_n, so it falls short of its fair share by at least f_n P* − P̄_n.
+        shortfall = share * target - most_personnel(inst, n)
+        if shortfall > 0:
+            model.abs_dev[n.code].SetLb(shortfall)
+            if share > 0 and target > 0:
+                model.max_dev.SetLb(max(model.max_dev.lb(), shortfall / (share * target)))
+
+
+def most_personnel(instance: AllocationInstance, n: NationData) -> float:
+    """An upper bound P̄_n on the personnel n can deploy under (2)–(5) (pax).
+
+    A pax in the pool supports at most 1/m_nk deployed, so P_n ≤ A_n / min_k m_nk; P_n is also
+    capped by U_n and by Σ_k p_k U_nk.
+    """
+    caps = instance.capabilities
+    if not caps:
+        return 0.0
+    by_pool = n.available_pax / min(n.m(c.id) for c in caps)
+    by_units = sum(c.personnel_per_unit_pax * n.max_units.get(c.id, c.required_units) for c in caps)
+    return min(by_pool, by_units, n.max_deployed_pax)
 
 
 def build(instance: AllocationInstance, fairness: bool = True) -> Model:
