@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from optimisation_fixture import PARAMS, instance, nation
 
 from logistics_sim.scenario import Objective
 from optimisation import optimise_instance
@@ -17,31 +18,9 @@ from optimisation.formulation import Limit
 from optimisation.instance import (
     AllocationInstance,
     CapabilityData,
-    NationData,
-    fair_shares,
     with_dwell_cap,
 )
-from optimisation.solve import SolveParams, Status, requirement_feasible
-
-PARAMS = SolveParams(time_limit_s=10.0, relative_gap=0.0)
-
-
-def nation(code: str, spare_pax: float, multiplier: float = 2.0, **kw: object) -> NationData:
-    """An eligible nation that can spare ``spare_pax`` and ties up ``multiplier`` per unit."""
-    fields: dict = {
-        "code": code,
-        "eligible": True,
-        "land_forces_pax": int(spare_pax * 2),
-        "available_pax": spare_pax,
-        "multiplier": multiplier,
-    }
-    fields.update(kw)
-    return NationData(**fields)
-
-
-def instance(nations: list[NationData], caps: list[CapabilityData]) -> AllocationInstance:
-    """An instance with fair shares from the nations' key values."""
-    return AllocationInstance(tuple(nations), tuple(caps), fair_shares(nations), "test")
+from optimisation.solve import Status, requirement_feasible
 
 
 def air_defence_case() -> AllocationInstance:
