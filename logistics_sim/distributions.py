@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -36,6 +37,10 @@ class Sampler(Protocol):
 
     def sample(self, rng: np.random.Generator) -> float: ...
 
+    def samples(self, rng: np.random.Generator, count: int) -> list[float]:
+        """``count`` draws, the same values as ``count`` calls of :meth:`sample` in a row."""
+        ...
+
 
 @dataclass(frozen=True)
 class Fixed:
@@ -57,6 +62,9 @@ class Fixed:
 
     def sample(self, rng: np.random.Generator) -> float:
         return self.value
+
+    def samples(self, rng: np.random.Generator, count: int) -> list[float]:
+        return [self.value] * count
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,9 @@ class Exponential:
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean_value))
 
+    def samples(self, rng: np.random.Generator, count: int) -> list[float]:
+        return list(rng.exponential(self.mean_value, count).tolist())
+
 
 @dataclass(frozen=True)
 class Lognormal:
@@ -88,12 +99,12 @@ class Lognormal:
     mean_value: float
     cv: float
 
-    @property
+    @cached_property
     def sigma(self) -> float:
         """Standard deviation of the underlying normal."""
         return math.sqrt(math.log1p(self.cv**2))
 
-    @property
+    @cached_property
     def mu(self) -> float:
         """Mean of the underlying normal."""
         return math.log(self.mean_value) - self.sigma**2 / 2
@@ -114,6 +125,11 @@ class Lognormal:
         if self.cv == 0:
             return self.mean_value
         return float(rng.lognormal(self.mu, self.sigma))
+
+    def samples(self, rng: np.random.Generator, count: int) -> list[float]:
+        if self.cv == 0:
+            return [self.mean_value] * count
+        return list(rng.lognormal(self.mu, self.sigma, count).tolist())
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,11 @@ class Triangular:
             return self.low
         return float(rng.triangular(self.low, self.mode, self.high))
 
+    def samples(self, rng: np.random.Generator, count: int) -> list[float]:
+        if self.high == self.low:
+            return [self.low] * count
+        return list(rng.triangular(self.low, self.mode, self.high, count).tolist())
+
 
 @dataclass(frozen=True)
 class Uniform:
@@ -166,6 +187,11 @@ class Uniform:
         if self.high == self.low:
             return self.low
         return float(rng.uniform(self.low, self.high))
+
+    def samples(self, rng: np.random.Generator, count: int) -> list[float]:
+        if self.high == self.low:
+            return [self.low] * count
+        return list(rng.uniform(self.low, self.high, count).tolist())
 
 
 def sampler(spec: Dist | float) -> Sampler:

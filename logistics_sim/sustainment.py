@@ -23,9 +23,10 @@ proportion to the force's planned demand by class; a base-stock policy reorders 
 out; a home node or a node without storage is the national source itself, never short) --> the
 fleet's route over the network (``LocNetwork.move``: it queues at every handling node after the
 base, the crossings, gauge changes and the depot's own reception lines, shared with rotation and
-reinforcement movements) --> the forward depot (a ``Container`` per sector and class; the node's
-``storage_t`` is split over its sectors and classes in proportion to their planned demand, i.e.
-the allocation's strength in the sector; no ``storage_t`` = unlimited). Stock never goes negative:
+reinforcement movements) --> the forward depot (tonnes per sector and class, a plain number:
+consumption never waits and a delivery always fits; the node's ``storage_t`` is split over its
+sectors and classes in proportion to their planned demand, i.e. the allocation's strength in the
+sector; no ``storage_t`` = unlimited). Stock never goes negative:
 unmet demand is recorded as ``shortfall_t`` and lost (no backorders).
 
 Stock policy (days of supply against the current rate). Inventory position = stock + tonnes in
@@ -66,7 +67,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
@@ -101,24 +102,46 @@ def class_kg_per_pax_day(scenario: Scenario) -> dict[str, float]:
     return {c.id: c.kg_per_pax_day.get(posture, 0.0) for c in scenario.sustainment.supply_classes}
 
 
-def demand_rates_t_per_day(
-    scenario: Scenario, pax_by_sector_capability: Mapping[tuple[str, str], float]
-) -> dict[SectorClass, float]:
+class DemandRates:
     """Expected tonnes per day by (sector, class) for a strength by (sector, capability).
 
     kg/person/day x sum over capabilities of pax x the capability's modifier for the class, / 1000.
-    Every sector and class of the scenario has an entry (0 for an empty sector).
+    Every sector and class of the scenario has an entry (0 for an empty sector). The factors are
+    looked up once per scenario and the last answer is kept: the engine asks every day, and the
+    strength changes only when a unit arrives or leaves.
     """
-    kg = class_kg_per_pax_day(scenario)
-    modifiers = {c.id: c.consumption_modifiers for c in scenario.force.capabilities}
-    rates: dict[SectorClass, float] = {(s.id, c): 0.0 for s in scenario.force.sectors for c in kg}
-    for (sector, cap), pax in sorted(pax_by_sector_capability.items()):
-        if pax == 0:
-            continue
-        mods = modifiers.get(cap, {})
-        for class_id, kg_pax in kg.items():
-            rates[(sector, class_id)] += pax * kg_pax * mods.get(class_id, 1.0) / 1000.0
-    return rates
+
+    def __init__(self, scenario: Scenario) -> None:
+        kg = class_kg_per_pax_day(scenario)
+        self._keys: list[SectorClass] = [(s.id, c) for s in scenario.force.sectors for c in kg]
+        self._factors = {
+            cap.id: [(c, kg_pax, cap.consumption_modifiers.get(c, 1.0)) for c, kg_pax in kg.items()]
+            for cap in scenario.force.capabilities
+        }
+        self._default = [(c, kg_pax, 1.0) for c, kg_pax in kg.items()]
+        self._last: tuple[dict[tuple[str, str], float], dict[SectorClass, float]] | None = None
+
+    def __call__(
+        self, pax_by_sector_capability: Mapping[tuple[str, str], float]
+    ) -> dict[SectorClass, float]:
+        """The rates for this strength (the same dict as last time when the strength is equal)."""
+        if self._last is not None and self._last[0] == pax_by_sector_capability:
+            return self._last[1]
+        rates: dict[SectorClass, float] = dict.fromkeys(self._keys, 0.0)
+        for (sector, cap), pax in sorted(pax_by_sector_capability.items()):
+            if pax == 0:
+                continue
+            for class_id, kg_pax, modifier in self._factors.get(cap, self._default):
+                rates[(sector, class_id)] += pax * kg_pax * modifier / 1000.0
+        self._last = (dict(pax_by_sector_capability), rates)
+        return rates
+
+
+def demand_rates_t_per_day(
+    scenario: Scenario, pax_by_sector_capability: Mapping[tuple[str, str], float]
+) -> dict[SectorClass, float]:
+    """Expected tonnes per day by (sector, class) for a strength (see :class:`DemandRates`)."""
+    return DemandRates(scenario)(pax_by_sector_capability)
 
 
 def split_storage_t(storage_t: float | None, weights: Mapping[Any, float]) -> dict[Any, float]:
@@ -152,9 +175,11 @@ def below_reorder_point(position_t: float, rate_t_per_day: float, policy: StockP
     return rate_t_per_day > 0 and position_t < policy.reorder_point_days * rate_t_per_day
 
 
-@dataclass(frozen=True)
-class DepotClassState:
-    """What the dispatch rule sees of one (sector depot, class): tonnes and tonnes per day."""
+class DepotClassState(NamedTuple):
+    """What the dispatch rule sees of one (sector depot, class): tonnes and tonnes per day.
+
+    A named tuple: the rule builds one per candidate on every decision (cheap to make).
+    """
 
     sector: str
     supply_class: str
@@ -232,7 +257,10 @@ class _FleetState:
     unload: Sampler
     routes: dict[str, Route]  # sector -> outbound route from the base to its depot
     returns: dict[str, Route | None]
+    keys: tuple[SectorClass, ...] = ()  # the (sector, class) pairs it can resupply, in order
     idle: list[simpy.Event] = field(default_factory=list)
+    #: True when the last plan found nothing to do and nothing has since raised a need (below).
+    settled: bool = False
     busy: int = 0
     busy_area: float = 0.0
     last_t: float = 0.0
@@ -278,7 +306,8 @@ class SustainmentEngine:
             key = (slot.sector, slot.capability)
             pax = scenario.capability(slot.capability).personnel_per_unit_pax
             planned_pax[key] = planned_pax.get(key, 0) + pax
-        self.planned_rate = demand_rates_t_per_day(scenario, planned_pax)
+        self._demand_rates = DemandRates(scenario)
+        self.planned_rate = dict(self._demand_rates(planned_pax))
 
         # forward depots: storage of each depot node split over its sectors' moved classes
         self.capacity_t: dict[SectorClass, float] = {}
@@ -288,14 +317,15 @@ class SustainmentEngine:
                 scenario.node(depot).storage_t, {k: self.planned_rate[k] for k in keys}
             )
             self.capacity_t.update(split)
-        self.stock: dict[SectorClass, simpy.Container] = {}
+        # depot stocks are plain tonnes: consumption never waits and a delivery always fits
+        self.stock_t: dict[SectorClass, float] = {}
         self.initial_stock_t: dict[SectorClass, float] = {}
         for key in ((s, c) for s in self.sectors for c in self.moved):
             cap = self.capacity_t[key]
             init = min(cap, self.policy.initial_days_of_supply * self.planned_rate[key])
             self.initial_stock_t[key] = init
-            self.stock[key] = simpy.Container(env, capacity=_slack(cap), init=init)
-        self.in_transit_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
+            self.stock_t[key] = init
+        self.in_transit_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
 
         # fleets and the stocks at their bases
         airlift = scenario.us_enablers.airlift.enabled
@@ -314,15 +344,15 @@ class SustainmentEngine:
         # run totals and the day's accumulators
         self.shipped_t = dict.fromkeys(self.moved, 0.0)
         self.lost_t = dict.fromkeys(self.moved, 0.0)
-        self.delivered_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
-        self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
-        self.consumed_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock, 0.0)
+        self.delivered_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
+        self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
+        self.consumed_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.rate: dict[SectorClass, float] = {k: 0.0 for k in self.planned_rate}
         self._last_record_t = env.now
         self._dispatching = False
 
         all_keys = [(s, c) for s in self.sectors for c in self.classes]
-        moved_keys = list(self.stock)
+        moved_keys = list(self.stock_t)
 
         def dims(keys: Iterable[SectorClass]) -> list[dict[str, str]]:
             return [{"sector": s, "supply_class": c} for s, c in keys]
@@ -358,8 +388,9 @@ class SustainmentEngine:
                 continue
             routes[sector] = route
             returns[sector] = self.network.route(depot, fleet.base_node, (fleet.mode,))
+        keys = tuple((sector, c) for sector in routes for c in self.moved)
         return _FleetState(
-            fleet, sampler(fleet.load_days), sampler(fleet.unload_days), routes, returns
+            fleet, sampler(fleet.load_days), sampler(fleet.unload_days), routes, returns, keys
         )
 
     # -- state queries -------------------------------------------------------------------------
@@ -371,39 +402,58 @@ class SustainmentEngine:
 
     def position_t(self, key: SectorClass) -> float:
         """Inventory position of a depot and class: stock + tonnes on their way to it."""
-        return self.stock[key].level + self.in_transit_t[key]
+        return self.stock_t[key] + self.in_transit_t[key]
 
     # -- dispatch ------------------------------------------------------------------------------
 
     def dispatch(self) -> None:
-        """Give free vehicles their loads by the dispatch rule until none is needed."""
+        """Give free vehicles their loads by the dispatch rule until none is needed.
+
+        A fleet whose last plan found nothing stays *settled* until something can raise a
+        need: a day's consumption and new rates, a lost load, or stock reaching its base.
+        Deliveries move tonnes from in transit to stock and reservations only lower needs, so
+        skipping a settled fleet gives the same loads as planning it again.
+        """
         if self._dispatching:
             return
         self._dispatching = True
         try:
             for fs in self.fleets:
-                while fs.idle:
+                while fs.idle and not fs.settled:
                     load = self._plan(fs)
                     if load is None:
+                        fs.settled = True
                         break
                     self._reserve(fs, load)
                     fs.idle.pop(0).succeed(load)
         finally:
             self._dispatching = False
 
+    def _unsettle(self, base: str | None = None) -> None:
+        """Mark fleets for planning again (those at ``base``, or all)."""
+        for fs in self.fleets:
+            if base is None or fs.fleet.base_node == base:
+                fs.settled = False
+
     def _plan(self, fs: _FleetState) -> Load | None:
         base = fs.fleet.base_node
+        available = {c: self.hub_available_t(base, c) for c in self.moved}
+        stock, in_transit, rate, capacity = (
+            self.stock_t,
+            self.in_transit_t,
+            self.rate,
+            self.capacity_t,
+        )
         states = [
             DepotClassState(
-                sector,
-                c,
-                self.position_t((sector, c)),
-                self.rate[(sector, c)],
-                self.capacity_t[(sector, c)],
-                self.hub_available_t(base, c),
+                key[0],
+                key[1],
+                stock[key] + in_transit[key],
+                rate[key],
+                capacity[key],
+                available[key[1]],
             )
-            for sector in fs.routes
-            for c in self.moved
+            for key in fs.keys
         ]
         return plan_load(states, self.policy, fs.fleet.payload_t)
 
@@ -416,14 +466,17 @@ class SustainmentEngine:
             container = self.hub_stock.get((base, c))
             if container is not None:
                 container.get(min(tonnes, container.level))
-                self.env.process(self._replenish(container, tonnes))
+                self.env.process(self._replenish(base, container, tonnes))
 
     def _replenish(
-        self, container: simpy.Container, tonnes: float
+        self, base: str, container: simpy.Container, tonnes: float
     ) -> Generator[simpy.Event, Any, None]:
         """Base-stock reorder: the tonnes loaded out arrive from the national source later."""
         yield self.env.timeout(self.lead_time.sample(self.transport_rng))
+        was_empty = container.level <= 0
         yield container.put(min(tonnes, container.capacity - container.level))
+        if was_empty:  # stock at the base only limits plans when a class has none at all
+            self._unsettle(base)
         self.dispatch()
 
     # -- vehicles ------------------------------------------------------------------------------
@@ -477,6 +530,7 @@ class SustainmentEngine:
             for c, tonnes in load.tonnes_by_class:
                 self.in_transit_t[(load.sector, c)] -= tonnes
                 self.lost_t[c] += tonnes
+            self._unsettle()
             return outcome
         depot = self.depot_of[load.sector]
         while self.network.factor(depot) == 0.0:
@@ -485,7 +539,7 @@ class SustainmentEngine:
         for c, tonnes in load.tonnes_by_class:
             key = (load.sector, c)
             self.in_transit_t[key] -= tonnes
-            self.stock[key].put(tonnes)
+            self.stock_t[key] += tonnes
             self.delivered_today_t[key] += tonnes
             self.delivered_total_t[key] += tonnes
         return outcome
@@ -495,23 +549,20 @@ class SustainmentEngine:
     def record_day(self, day: int) -> None:
         """Consume day ``day``'s demand from stock, record the day, then dispatch (t = day + 1)."""
         env = self.env
-        self.rate = demand_rates_t_per_day(
-            self.scenario, self.force.deployed_pax_by_sector_capability()
-        )
+        self.rate = self._demand_rates(self.force.deployed_pax_by_sector_capability())
         demand, consumed, shortfall = [], [], []
-        variation, rng = self.variation, self.demand_rng
-        for key in self._all_keys:
-            factor = variation.sample(rng) if variation.is_random else variation.mean
+        stock_t = self.stock_t
+        factors = self.variation.samples(self.demand_rng, len(self._all_keys))
+        for key, factor in zip(self._all_keys, factors, strict=True):
             want = self.rate[key] * factor
-            container = self.stock.get(key)
-            if container is None:  # not moved: drawn in theatre, always met
+            level = stock_t.get(key)
+            if level is None:  # not moved: drawn in theatre, always met
                 got = want
             else:
-                level = container.level
                 # within a gram of the stock: take it all (float rounding, not a real remainder)
                 got = level if want >= level - SHORTFALL_ROUNDING_T else want
                 if got > 0:
-                    container.get(got)
+                    stock_t[key] = level - got
                 self.consumed_total_t[key] += got
             demand.append(want)
             consumed.append(got)
@@ -522,11 +573,11 @@ class SustainmentEngine:
         add(day, self._b_consumed, consumed)
         add(day, self._b_shortfall, shortfall)
         add(day, self._b_delivered, [self.delivered_today_t[k] for k in self._moved_keys])
-        add(day, self._b_stock, [self.stock[k].level for k in self._moved_keys])
+        add(day, self._b_stock, [self.stock_t[k] for k in self._moved_keys])
         add(
             day,
             self._b_dos,
-            [days_of_supply(self.stock[k].level, self.rate[k]) for k in self._moved_keys],
+            [days_of_supply(self.stock_t[k], self.rate[k]) for k in self._moved_keys],
         )
         span = env.now - self._last_record_t
         utilisation = []
@@ -536,7 +587,8 @@ class SustainmentEngine:
             fs.busy_area = 0.0
         add(day, self._b_fleet, utilisation)
         self._last_record_t = env.now
-        self.delivered_today_t = dict.fromkeys(self.stock, 0.0)
+        self.delivered_today_t = dict.fromkeys(self.stock_t, 0.0)
+        self._unsettle()
         self.dispatch()
 
     def finish(self) -> None:

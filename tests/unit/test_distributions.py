@@ -78,6 +78,14 @@ def test_degenerate_distributions_draw_nothing() -> None:
         assert rng.random() == np.random.default_rng(7).random()
 
 
+@pytest.mark.parametrize("dist", [*CASES, Fixed(2.5), Lognormal(3.0, 0.0)], ids=repr)
+def test_a_batch_of_draws_equals_the_same_number_of_single_draws(dist: Sampler) -> None:
+    """The engine draws a day's demand variation in one batch; the stream must not change."""
+    batch_rng, single_rng = np.random.default_rng(99), np.random.default_rng(99)
+    assert dist.samples(batch_rng, 7) == [dist.sample(single_rng) for _ in range(7)]
+    assert batch_rng.random() == single_rng.random()
+
+
 def test_same_seed_same_draws() -> None:
     dist = Lognormal(5.0, 0.3)
     a = [dist.sample(np.random.default_rng(11)) for _ in range(3)]
