@@ -38,6 +38,15 @@ from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, NodeKind, 
 from logistics_sim.units import transit_days
 
 MODE_PREFIX = "mode:"
+#: Daily node rows, in the order :meth:`LocNetwork.record_day` computes them.
+NODE_METRICS = (
+    "node_utilisation",
+    "node_queue_length",
+    "node_wait_days",
+    "node_arrivals",
+    "node_service_starts",
+    "node_capacity_factor",
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,8 @@ class LocNetwork:
                 self._handling_nodes[node.id] = _NodeState(
                     node, simpy.PriorityResource(env, capacity=node.servers), handling
                 )
+        node_dims = [{"node": node_id} for node_id in self._handling_nodes]
+        self._node_blocks = [recorder.block(metric, node_dims) for metric in NODE_METRICS]
         self._causes: dict[str, dict[str, float]] = {}
         self._graphs: dict[frozenset[Mode], nx.DiGraph] = {}
         self._routes: dict[tuple[str, str, frozenset[Mode]], Route | None] = {}
@@ -347,20 +358,24 @@ class LocNetwork:
         now = self.env.now
         span = now - self._last_record_t
         self._last_record_t = now
-        add = self.recorder.add
+        columns: list[list[float]] = [[] for _ in NODE_METRICS]
         for node_id, state in self._handling_nodes.items():
             state.advance(now)
             servers = state.node.servers
-            utilisation = state.busy_area / (servers * span) if span > 0 else 0.0
-            queue = state.queue_area / span if span > 0 else 0.0
-            wait = state.wait_sum / state.wait_n if state.wait_n else math.nan
-            add(day, "node_utilisation", utilisation, node=node_id)
-            add(day, "node_queue_length", queue, node=node_id)
-            add(day, "node_wait_days", wait, node=node_id)
-            add(day, "node_arrivals", float(state.arrivals), node=node_id)
-            add(day, "node_capacity_factor", self.factor(node_id), node=node_id)
+            row = (
+                state.busy_area / (servers * span) if span > 0 else 0.0,
+                state.queue_area / span if span > 0 else 0.0,
+                state.wait_sum / state.wait_n if state.wait_n else math.nan,
+                float(state.arrivals),
+                float(state.wait_n),
+                self.factor(node_id),
+            )
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
             state.busy_area = 0.0
             state.queue_area = 0.0
             state.wait_sum = 0.0
             state.wait_n = 0
             state.arrivals = 0
+        for block, column in zip(self._node_blocks, columns, strict=True):
+            self.recorder.add_block(day, block, column)

@@ -110,7 +110,9 @@ def test_case2_littles_law_on_every_node_and_the_pipeline(
 
     - each handling node, queue: time-average queue (``node_queue_length``, recorded by the
       node) = arrival rate (``node_arrivals``) × mean wait of the movements at that node
-      (``MoveOutcome.wait_days`` of the one-link leg ending there), over the whole run;
+      (``MoveOutcome.wait_days`` of the one-link leg ending there), over the whole run; and
+      the same from the daily frame alone, the daily ``node_wait_days`` weighted by
+      ``node_service_starts``;
     - each node, servers: servers × ``node_utilisation`` = arrival rate × mean handling of
       the movements there (journey days − wait − link days);
     - the pipeline: time-average loads in the network = load arrival rate × mean journey days
@@ -130,6 +132,11 @@ def test_case2_littles_law_on_every_node_and_the_pipeline(
             lam = arrivals.mean()
             w = np.mean(r.node_waits[name])
             assert queue.mean() == pytest.approx(lam * w, rel=0.001), (name, p)
+            # the same identity from the daily frame alone: service starts weight the waits
+            starts = r.node(name, "node_service_starts", 0)
+            frame_w = np.nansum(r.node(name, "node_wait_days", 0) * starts) / starts.sum()
+            assert starts.sum() == arrivals.sum(), (name, p)  # all served before the end
+            assert queue.mean() == pytest.approx(starts.mean() * frame_w, rel=0.001), (name, p)
             busy = node["servers"] * r.node(name, "node_utilisation", 0).mean()
             handling = np.mean(r.node_handling[name])
             assert busy == pytest.approx(lam * handling, rel=0.001), (name, p)
