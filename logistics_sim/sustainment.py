@@ -436,24 +436,32 @@ class SustainmentEngine:
                 fs.settled = False
 
     def _plan(self, fs: _FleetState) -> Load | None:
-        base = fs.fleet.base_node
-        available = {c: self.hub_available_t(base, c) for c in self.moved}
-        stock, in_transit, rate, capacity = (
-            self.stock_t,
-            self.in_transit_t,
-            self.rate,
-            self.capacity_t,
-        )
+        """The dispatch rule for one of the fleet's free vehicles.
+
+        Only sectors with a class below its reorder point can hold the first choice and its
+        top-ups, so the rule sees just those (in scenario order, which keeps its tie-breaks).
+        """
+        available = {c: self.hub_available_t(fs.fleet.base_node, c) for c in self.moved}
+        stock, in_transit, rate = self.stock_t, self.in_transit_t, self.rate
+        position = {key: stock[key] + in_transit[key] for key in fs.keys}
+        sectors = {
+            sector
+            for (sector, c), p in position.items()
+            if available[c] > 0 and below_reorder_point(p, rate[(sector, c)], self.policy)
+        }
+        if not sectors:
+            return None
         states = [
             DepotClassState(
-                key[0],
-                key[1],
-                stock[key] + in_transit[key],
-                rate[key],
-                capacity[key],
-                available[key[1]],
+                sector,
+                c,
+                position[(sector, c)],
+                rate[(sector, c)],
+                self.capacity_t[(sector, c)],
+                available[c],
             )
-            for key in fs.keys
+            for sector, c in fs.keys
+            if sector in sectors
         ]
         return plan_load(states, self.policy, fs.fleet.payload_t)
 
