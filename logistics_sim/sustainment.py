@@ -18,9 +18,9 @@ end-of-day values are recorded. A class with ``moved: false`` (water drawn in th
 that is always met in theatre and never shipped; it has no stock rows.
 
 Echelons. National source --(``source_lead_time_days``, ``transport`` generator)--> the fleet's
-base node (a rear hub: one SimPy ``Container`` per class holding the node's ``storage_t`` split in
-proportion to the force's planned demand by class; a base-stock policy reorders every tonne loaded
-out; a home node or a node without storage is the national source itself, never short) --> the
+base node (a rear hub: tonnes per class, the node's ``storage_t`` split in proportion to the
+force's planned demand by class; a base-stock policy reorders every tonne loaded out, which
+arrives one ``source_lead_time_days`` draw later; a home node or a node without storage is the national source itself, never short) --> the
 fleet's route over the network (``LocNetwork.move``: it queues at every handling node after the
 base, the crossings, gauge changes and the depot's own reception lines, shared with rotation and
 reinforcement movements) --> the forward depot (tonnes per sector and class, a plain number:
@@ -67,6 +67,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -333,13 +334,16 @@ class SustainmentEngine:
         force_share = {
             c: math.fsum(self.planned_rate[(s, c)] for s in self.sectors) for c in self.moved
         }
-        self.hub_stock: dict[tuple[str, str], simpy.Container] = {}
+        # rear-hub stocks in tonnes, with their capacities (slack for float rounding)
+        self.hub_stock_t: dict[tuple[str, str], float] = {}
+        self.hub_capacity_t: dict[tuple[str, str], float] = {}
         for base in sorted({fs.fleet.base_node for fs in self.fleets}):
             node = scenario.node(base)
             if node.kind is NodeKind.home or node.storage_t is None:
                 continue  # the national source itself: never short
             for c, cap in split_storage_t(node.storage_t, force_share).items():
-                self.hub_stock[(base, c)] = simpy.Container(env, capacity=_slack(cap), init=cap)
+                self.hub_stock_t[(base, c)] = cap
+                self.hub_capacity_t[(base, c)] = _slack(cap)
 
         # run totals and the day's accumulators
         self.shipped_t = dict.fromkeys(self.moved, 0.0)
@@ -397,8 +401,7 @@ class SustainmentEngine:
 
     def hub_available_t(self, base: str, supply_class: str) -> float:
         """Tonnes of a class at a fleet's base (inf at a national source)."""
-        container = self.hub_stock.get((base, supply_class))
-        return math.inf if container is None else container.level
+        return self.hub_stock_t.get((base, supply_class), math.inf)
 
     def position_t(self, key: SectorClass) -> float:
         """Inventory position of a depot and class: stock + tonnes on their way to it."""
@@ -471,19 +474,28 @@ class SustainmentEngine:
         for c, tonnes in load.tonnes_by_class:
             self.in_transit_t[(load.sector, c)] += tonnes
             self.shipped_t[c] += tonnes
-            container = self.hub_stock.get((base, c))
-            if container is not None:
-                container.get(min(tonnes, container.level))
-                self.env.process(self._replenish(base, container, tonnes))
+            level = self.hub_stock_t.get((base, c))
+            if level is not None:
+                self.hub_stock_t[(base, c)] = level - min(tonnes, level)
+                arrival = self.env.timeout(self.lead_time.sample(self.transport_rng))
+                arrival.callbacks.append(partial(self._restock, base, c, tonnes))
 
-    def _replenish(
-        self, base: str, container: simpy.Container, tonnes: float
-    ) -> Generator[simpy.Event, Any, None]:
-        """Base-stock reorder: the tonnes loaded out arrive from the national source later."""
-        yield self.env.timeout(self.lead_time.sample(self.transport_rng))
-        was_empty = container.level <= 0
-        yield container.put(min(tonnes, container.capacity - container.level))
-        if was_empty:  # stock at the base only limits plans when a class has none at all
+    def _restock(self, base: str, supply_class: str, tonnes: float, _: simpy.Event) -> None:
+        """Base-stock reorder: tonnes loaded out arrive from the national source a lead time later.
+
+        Plans are revisited in a separate event at the same instant, as a SimPy process
+        waiting for a ``Container.put`` would (same order of decisions, fewer kernel events).
+        """
+        key = (base, supply_class)
+        level = self.hub_stock_t[key]
+        self.hub_stock_t[key] = level + min(tonnes, self.hub_capacity_t[key] - level)
+        stocked = self.env.event()
+        stocked.callbacks.append(partial(self._restocked, base, level <= 0))
+        stocked.succeed()
+
+    def _restocked(self, base: str, was_empty: bool, _: simpy.Event) -> None:
+        """Dispatch after stock reached a base (it only limits plans where a class had none)."""
+        if was_empty:
             self._unsettle(base)
         self.dispatch()
 
