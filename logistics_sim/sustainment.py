@@ -19,14 +19,14 @@ that is always met in theatre and never shipped; it has no stock rows.
 
 Echelons. National source --(``source_lead_time_days``, ``transport`` generator)--> the fleet's
 base node (a rear hub: tonnes per class, the node's ``storage_t`` split in proportion to the
-force's planned demand by class; a base-stock policy reorders every tonne loaded out, which
-arrives one ``source_lead_time_days`` draw later; a home node or a node without storage is the national source itself, never short) --> the
-fleet's route over the network (``LocNetwork.move``: it queues at every handling node after the
-base, the crossings, gauge changes and the depot's own reception lines, shared with rotation and
-reinforcement movements) --> the forward depot (tonnes per sector and class, a plain number:
-consumption never waits and a delivery always fits; the node's ``storage_t`` is split over its
-sectors and classes in proportion to their planned demand, i.e. the allocation's strength in the
-sector; no ``storage_t`` = unlimited). Stock never goes negative:
+force's planned demand by class; a base-stock policy reorders every tonne loaded out, which arrives
+one ``source_lead_time_days`` draw later; a home node or a node without storage is the national
+source itself, never short) --> the fleet's route over the network (``LocNetwork.move``: it queues
+at every handling node after the base, the crossings, gauge changes and the depot's own reception
+lines, shared with rotation and reinforcement movements) --> the forward depot (tonnes per sector
+and class, a plain number: consumption never waits and a delivery always fits; the node's
+``storage_t`` is split over its sectors and classes in proportion to their planned demand, i.e. the
+allocation's strength in the sector; no ``storage_t`` = unlimited). Stock never goes negative:
 unmet demand is recorded as ``shortfall_t`` and lost (no backorders).
 
 Stock policy (days of supply against the current rate). Inventory position = stock + tonnes in
@@ -351,7 +351,9 @@ class SustainmentEngine:
         self.delivered_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.consumed_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
-        self.rate: dict[SectorClass, float] = {k: 0.0 for k in self.planned_rate}
+        self.rate: dict[SectorClass, float] = {}
+        self._reorder_t: dict[SectorClass, float] = {}
+        self._set_rates({k: 0.0 for k in self.planned_rate})
         self._last_record_t = env.now
         self._dispatching = False
 
@@ -397,6 +399,16 @@ class SustainmentEngine:
             fleet, sampler(fleet.load_days), sampler(fleet.unload_days), routes, returns, keys
         )
 
+    def _set_rates(self, rates: dict[SectorClass, float]) -> None:
+        """Adopt the day's demand rates and the reorder points in tonnes that follow from them.
+
+        A position below its reorder point in tonnes (0 when the rate is 0) is what makes a
+        (depot, class) a dispatch candidate; plan_load checks the rule in full.
+        """
+        self.rate = rates
+        days = self.policy.reorder_point_days
+        self._reorder_t = {key: days * rate for key, rate in rates.items()}
+
     # -- state queries -------------------------------------------------------------------------
 
     def hub_available_t(self, base: str, supply_class: str) -> float:
@@ -422,15 +434,26 @@ class SustainmentEngine:
         self._dispatching = True
         try:
             for fs in self.fleets:
-                while fs.idle and not fs.settled:
-                    load = self._plan(fs)
-                    if load is None:
-                        fs.settled = True
-                        break
-                    self._reserve(fs, load)
-                    fs.idle.pop(0).succeed(load)
+                if fs.idle and not fs.settled:
+                    self._dispatch_fleet(fs)
         finally:
             self._dispatching = False
+
+    def _dispatch_fleet(self, fs: _FleetState) -> None:
+        """Plan the fleet's free vehicles one by one, keeping its view of stocks up to date."""
+        base = fs.fleet.base_node
+        available = {c: self.hub_available_t(base, c) for c in self.moved}
+        position = {key: self.position_t(key) for key in fs.keys}
+        while fs.idle:
+            load = self._plan(fs, position, available)
+            if load is None:
+                fs.settled = True
+                return
+            self._reserve(fs, load)
+            for c, _ in load.tonnes_by_class:
+                position[(load.sector, c)] = self.position_t((load.sector, c))
+                available[c] = self.hub_available_t(base, c)
+            fs.idle.pop(0).succeed(load)
 
     def _unsettle(self, base: str | None = None) -> None:
         """Mark fleets for planning again (those at ``base``, or all)."""
@@ -438,22 +461,23 @@ class SustainmentEngine:
             if base is None or fs.fleet.base_node == base:
                 fs.settled = False
 
-    def _plan(self, fs: _FleetState) -> Load | None:
+    def _plan(
+        self, fs: _FleetState, position: dict[SectorClass, float], available: dict[str, float]
+    ) -> Load | None:
         """The dispatch rule for one of the fleet's free vehicles.
 
         Only sectors with a class below its reorder point can hold the first choice and its
         top-ups, so the rule sees just those (in scenario order, which keeps its tie-breaks).
         """
-        available = {c: self.hub_available_t(fs.fleet.base_node, c) for c in self.moved}
-        stock, in_transit, rate = self.stock_t, self.in_transit_t, self.rate
-        position = {key: stock[key] + in_transit[key] for key in fs.keys}
+        reorder_t = self._reorder_t
         sectors = {
             sector
             for (sector, c), p in position.items()
-            if available[c] > 0 and below_reorder_point(p, rate[(sector, c)], self.policy)
+            if p < reorder_t[(sector, c)] and available[c] > 0
         }
         if not sectors:
             return None
+        rate = self.rate
         states = [
             DepotClassState(
                 sector,
@@ -569,7 +593,7 @@ class SustainmentEngine:
     def record_day(self, day: int) -> None:
         """Consume day ``day``'s demand from stock, record the day, then dispatch (t = day + 1)."""
         env = self.env
-        self.rate = self._demand_rates(self.force.deployed_pax_by_sector_capability())
+        self._set_rates(self._demand_rates(self.force.deployed_pax_by_sector_capability()))
         demand, consumed, shortfall = [], [], []
         stock_t = self.stock_t
         factors = self.variation.samples(self.demand_rng, len(self._all_keys))
