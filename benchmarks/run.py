@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import simpy
 
+from logistics_sim.model import run_counting
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BASELINE = ROOT / "scenarios" / "ukraine_reassurance_150k.yaml"
@@ -44,23 +46,11 @@ def median_seconds(func: Callable[[], object], rounds: int = ROUNDS) -> float:
     return statistics.median(times)
 
 
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the kernel events it processes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events_processed = 0
-
-    def step(self) -> None:
-        self.events_processed += 1
-        super().step()
-
-
 def kernel_events_per_s(cycles: int = 100_000) -> float:
     """Bare SimPy: kernel events per second in Resource request/hold/release cycles."""
 
     def run() -> int:
-        env = CountingEnvironment()
+        env = simpy.Environment()
         resource = simpy.Resource(env, capacity=3)
 
         def customer(env: simpy.Environment, n: int) -> object:
@@ -71,8 +61,7 @@ def kernel_events_per_s(cycles: int = 100_000) -> float:
 
         for _ in range(10):
             env.process(customer(env, cycles // 10))
-        env.run()
-        return env.events_processed
+        return run_counting(env)
 
     rates = []
     for _ in range(ROUNDS):

@@ -187,6 +187,7 @@ class LocNetwork:
         node_dims = [{"node": node_id} for node_id in self._handling_nodes]
         self._node_blocks = [recorder.block(metric, node_dims) for metric in NODE_METRICS]
         self._causes: dict[str, dict[str, float]] = {}
+        self._factors: dict[str, float] = {}  # combined factors since the last change
         self._graphs: dict[frozenset[Mode], nx.DiGraph] = {}
         self._routes: dict[tuple[str, str, frozenset[Mode]], Route | None] = {}
         self._reopened: simpy.Event | None = None
@@ -201,11 +202,18 @@ class LocNetwork:
         return math.prod(causes.values())
 
     def factor(self, target: str) -> float:
-        """Combined capacity factor now: a node's, a mode's, or a link's times its mode's."""
+        """Combined capacity factor now: a node's, a mode's, or a link's times its mode's.
+
+        Kept until the next :meth:`set_factor` (movements ask at every node and link).
+        """
+        cached = self._factors.get(target)
+        if cached is not None:
+            return cached
         own = self._own_factor(target)
         link = self.links.get(target)
         if link is not None:
             own *= self._own_factor(MODE_PREFIX + link.mode.value)
+        self._factors[target] = own
         return own
 
     def set_factor(self, target: str, cause: str, factor: float) -> None:
@@ -225,6 +233,7 @@ class LocNetwork:
         node_state = self._handling_nodes.get(target)
         if node_state is not None:
             node_state.advance(self.env.now)
+        self._factors.clear()
         causes = self._causes.setdefault(target, {})
         if factor == 1.0:
             causes.pop(cause, None)

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import simpy
 
 from logistics_sim import Scenario, load_scenario
 from logistics_sim.model import (
     SUBSYSTEMS,
-    CountingEnvironment,
     build_model,
     run_replication,
     subsystem_rngs,
@@ -109,7 +109,7 @@ def test_capacity_factor_set_at_run_time_slows_the_gauge_change() -> None:
     )
 
     def closure_and_gaps(factor: float) -> tuple[float, float]:
-        env = CountingEnvironment()
+        env = simpy.Environment()
         recorder = Recorder(sc.horizon_days)
         model = build_model(env, sc, allocation, subsystem_rngs(1, 0), recorder)
         model.network.set_factor("GAUGE", "strike", factor)
