@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Generator
+from collections.abc import Collection, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -293,18 +293,23 @@ class LocNetwork:
         env = self.env
         start = env.now
         wait_days = 0.0
-        nodes = list(route.nodes)
-        links = list(route.links)
-        reroute_modes = frozenset(modes) or frozenset(self.links[lid].mode for lid in links)
+        nodes: Sequence[str] = route.nodes
+        links: Sequence[str] = route.links
+        rerouting = in_transit_policy is InTransitPolicy.reroute
+        reroute_modes: frozenset[Mode] | None = None  # the route's own modes unless given
         i = 0
         while i < len(links):
             link_id = links[i]
-            if in_transit_policy is InTransitPolicy.reroute:
+            if rerouting:
                 while self.factor(link_id) == 0.0 or self.factor(nodes[i + 1]) == 0.0:
+                    if reroute_modes is None:
+                        reroute_modes = frozenset(modes) or frozenset(
+                            self.links[lid].mode for lid in route.links
+                        )
                     new = self.route(nodes[i], nodes[-1], reroute_modes, avoid_closed=True)
                     if new is not None and len(new.links) > 0:
-                        nodes = nodes[:i] + list(new.nodes)
-                        links = links[:i] + list(new.links)
+                        nodes = [*nodes[:i], *new.nodes]
+                        links = [*links[:i], *new.links]
                         link_id = links[i]
                         break
                     t0 = env.now

@@ -148,7 +148,10 @@ class Recorder:
         rank[sorted(range(len(self._keys)), key=self._keys.__getitem__)] = np.arange(
             len(self._keys)
         )
-        order = np.lexsort((day, rank[key_id])) if len(key_id) else np.arange(0)
+        # one integer sort key (rank, day): a stable argsort of it is lexsort's order, faster
+        first_day = int(day.min()) if len(day) else 0
+        days_spanned = int(day.max()) - first_day + 1 if len(day) else 1
+        order = np.argsort(rank[key_id] * days_spanned + (day - first_day), kind="stable")
         key_id = key_id[order]
         data: dict[str, Any] = {
             "replication": np.full(len(order), replication, dtype=np.int32),

@@ -442,8 +442,10 @@ class SustainmentEngine:
     def _dispatch_fleet(self, fs: _FleetState) -> None:
         """Plan the fleet's free vehicles one by one, keeping its view of stocks up to date."""
         base = fs.fleet.base_node
-        available = {c: self.hub_available_t(base, c) for c in self.moved}
-        position = {key: self.position_t(key) for key in fs.keys}
+        hub = self.hub_stock_t
+        available = {c: hub.get((base, c), math.inf) for c in self.moved}
+        stock, in_transit = self.stock_t, self.in_transit_t
+        position = {key: stock[key] + in_transit[key] for key in fs.keys}
         while fs.idle:
             load = self._plan(fs, position, available)
             if load is None:
