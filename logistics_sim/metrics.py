@@ -1,4 +1,4 @@
-"""Summary metrics: one row of figures per replication, then mean and t-based CI across them.
+"""Summary metrics: one row of figures per replication, then mean and CI across them.
 
 Pure functions from DataFrames to DataFrames/dicts; no files, no printing. Definitions follow
 docs/engine_contract.md ("Summary metrics"). Two conventions analysts must know:
@@ -14,6 +14,20 @@ docs/engine_contract.md ("Summary metrics"). Two conventions analysts must know:
   neither reached nor never-reached (``reinforcement_plans_triggered`` counts the plans that
   were triggered).
   ``fill_rate`` is NaN when nothing was demanded.
+- **Surge window.** The ``surge_other_sectors_*`` metrics measure what a reinforcement does to
+  everyone else's supply. A triggered plan's window is the days ``d`` whose interval
+  ``[d, d + 1)`` overlaps ``[trigger_day, trigger_day + target_days)``: ``floor(trigger)``
+  through ``ceil(trigger + target) - 1``, clipped to the horizon. The window has the same length
+  whatever the closure, so two priority settings compare the same days under common random
+  numbers. Its rows are the supply rows (``demand_t``, ``consumed_t``, ``days_of_supply``) of
+  every sector except the plan's; several plans take the union of their (sector, day) pairs; a
+  sector with several plans uses the longest target. Like closures, the window ignores the
+  warm-up. NaN when no plan was triggered within the horizon (and the fill rate also when
+  nothing was demanded there).
+- **Intervals.** Every metric's CI is the t interval of :func:`mean_ci`, except
+  ``probability_reinforcement_on_time``: a proportion, whose t interval can leave [0, 1], gets
+  the Wilson score interval of :func:`wilson_ci` (each replication one trial; its value the
+  share of its plans on time).
 """
 
 from __future__ import annotations
@@ -42,11 +56,16 @@ METRIC_UNITS: dict[str, str] = {
     "probability_reinforcement_on_time": "probability",
     "max_node_utilisation": "share",
     "reinforcement_plans_triggered": "plans",
+    "surge_other_sectors_fill_rate": "share",
+    "surge_other_sectors_min_days_of_supply": "days of supply",
+    "surge_other_sectors_mean_days_of_supply": "days of supply",
 }
 SUMMARY_METRICS = tuple(METRIC_UNITS)
 CLOSURE_METRICS = frozenset({"initial_deployment_closure_days", "reinforcement_closure_days"})
 #: A closure metric only applies to replications where its gate metric is > 0.
 CLOSURE_GATES = {"reinforcement_closure_days": "reinforcement_plans_triggered"}
+#: Proportions whose CI is the Wilson score interval instead of the t interval.
+PROPORTION_METRICS = frozenset({"probability_reinforcement_on_time"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,29 +85,32 @@ DAILY_INPUTS = (
 )
 WHOLE_RUN_INPUTS = (
     "initial_deployment_closure_days",
+    "reinforcement_trigger_day",
     "reinforcement_closure_days",
     "reinforcement_on_time",
 )
 _EMPTY = pd.DataFrame(
     {
         "day": pd.Series(dtype="int32"),
+        "sector": pd.Series(dtype="str"),
         "node": pd.Series(dtype="str"),
         "value": pd.Series(dtype="float64"),
     }
 )
 
 
-def _split(daily: pd.DataFrame, first_day: int) -> dict[str, pd.DataFrame]:
+def _split(daily: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The rows each summary metric needs, by input metric (one pass over a large frame).
 
-    Daily inputs keep days ``>= first_day`` (warm-up removed); whole-run inputs keep day -1.
+    Daily inputs keep every day ``>= 0`` (the warm-up is cut per metric: the surge window
+    ignores it); whole-run inputs keep day -1.
     """
     metric = daily["metric"]
     wanted = daily.loc[
-        metric.isin(DAILY_INPUTS + WHOLE_RUN_INPUTS), ["metric", "day", "node", "value"]
+        metric.isin(DAILY_INPUTS + WHOLE_RUN_INPUTS), ["metric", "day", "sector", "node", "value"]
     ]
     day = wanted["day"]
-    daily_rows = wanted["metric"].isin(DAILY_INPUTS) & (day >= first_day)
+    daily_rows = wanted["metric"].isin(DAILY_INPUTS) & (day >= 0)
     run_rows = wanted["metric"].isin(WHOLE_RUN_INPUTS) & (day == -1)
     kept = wanted[daily_rows | run_rows]
     parts = {str(k): v for k, v in kept.groupby("metric", sort=False, observed=True)}
@@ -105,7 +127,11 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
     """The summary metrics of one replication's daily frame (NaN where undefined)."""
     first_day = math.ceil(scenario.experiment.warmup_days)
     days = pd.RangeIndex(first_day, scenario.horizon_days, name="day")
-    rows = _split(daily, first_day)
+    all_days = _split(daily)
+    rows = {
+        name: part[part["day"] >= first_day] if name in DAILY_INPUTS else part
+        for name, part in all_days.items()
+    }
     has_days = len(days) > 0
     out: dict[str, float] = {}
 
@@ -144,7 +170,59 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
 
     per_node = rows["node_utilisation"].groupby("node")["value"].mean()
     out["max_node_utilisation"] = float(per_node.max()) if per_node.notna().any() else math.nan
+    out.update(surge_other_sectors(all_days, scenario))
     return out
+
+
+def surge_windows(triggers: pd.DataFrame, scenario: Scenario) -> list[tuple[str, int, int]]:
+    """(threatened sector, first day, end day exclusive) of each plan triggered in the horizon.
+
+    The days whose interval overlaps ``[trigger, trigger + target_days)`` (module docstring);
+    ``triggers`` are the ``reinforcement_trigger_day`` rows (sector, value).
+    """
+    target_days: dict[str, float] = {}
+    for plan in scenario.reinforcement.plans:
+        target_days[plan.sector] = max(target_days.get(plan.sector, 0.0), plan.target_days)
+    horizon = scenario.horizon_days
+    windows = []
+    for sector, trigger in zip(triggers["sector"], triggers["value"], strict=True):
+        if math.isnan(trigger) or trigger >= horizon or sector not in target_days:
+            continue
+        end = min(horizon, math.ceil(trigger + target_days[sector]))
+        windows.append((str(sector), math.floor(trigger), end))
+    return windows
+
+
+def _in_surge(rows: pd.DataFrame, windows: list[tuple[str, int, int]]) -> pd.Series:
+    """Rows of sectors other than a plan's own sector on a day of that plan's window."""
+    inside = pd.Series(False, index=rows.index)
+    for threatened, first, end in windows:
+        inside |= (rows["sector"] != threatened) & (rows["day"] >= first) & (rows["day"] < end)
+    return inside
+
+
+def surge_other_sectors(rows: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, float]:
+    """Fill rate and days of supply of the sectors not reinforced, during the surge windows.
+
+    Why: priority to a reinforcement at shared nodes delays everyone else's resupply; these
+    figures show the price it pays (compare priority settings with common random numbers).
+    """
+    windows = surge_windows(rows["reinforcement_trigger_day"], scenario)
+    demand, consumed, dos = rows["demand_t"], rows["consumed_t"], rows["days_of_supply"]
+    total_demand = float(demand.loc[_in_surge(demand, windows), "value"].sum())
+    total_consumed = float(consumed.loc[_in_surge(consumed, windows), "value"].sum())
+    stocks = dos.loc[_in_surge(dos, windows), "value"].dropna()
+    return {
+        "surge_other_sectors_fill_rate": (
+            total_consumed / total_demand if total_demand > 0 else math.nan
+        ),
+        "surge_other_sectors_min_days_of_supply": (
+            float(stocks.min()) if len(stocks) else math.nan
+        ),
+        "surge_other_sectors_mean_days_of_supply": (
+            float(stocks.mean()) if len(stocks) else math.nan
+        ),
+    }
 
 
 def metrics_frame(rows: Iterable[tuple[int, dict[str, float]]]) -> pd.DataFrame:
@@ -203,12 +281,36 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
     return MeanCI(mean, mean - half, mean + half, n)
 
 
+def wilson_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
+    """Sample proportion with the Wilson score interval, over the defined values (each in [0, 1]).
+
+    Why not the t interval: near 0 or 1 (every replication on time, say) it collapses to a
+    point or leaves [0, 1]; Wilson's stays inside and keeps its coverage. With z the normal
+    quantile, p the mean of n values::
+
+        (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
+    """
+    from scipy import stats  # here, not at import: worker processes never need it
+
+    x = np.asarray([v for v in values if not math.isnan(v)], dtype="float64")
+    n = int(x.size)
+    if n == 0:
+        return MeanCI(math.nan, math.nan, math.nan, 0)
+    p = float(x.mean())
+    z = float(stats.norm.ppf((1.0 + confidence) / 2.0))
+    scale = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / scale
+    half = z * math.sqrt(max(p * (1.0 - p), 0.0) / n + z * z / (4 * n * n)) / scale
+    return MeanCI(p, max(0.0, centre - half), min(1.0, centre + half), n)
+
+
 def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[str, dict]:
     """``metrics`` block of summary.json: mean, CI, unit and counts for every metric."""
     out: dict[str, dict] = {}
     for name in per_replication.columns:
         values = per_replication[name].to_list()
-        ci = mean_ci(values, confidence)
+        interval = wilson_ci if name in PROPORTION_METRICS else mean_ci
+        ci = interval(values, confidence)
         entry: dict[str, object] = {
             "mean": ci.mean,
             "ci_low": ci.ci_low,

@@ -45,6 +45,9 @@ KNOWN_METRICS: frozenset[str] = frozenset(
         "reinforcement_closure_days",
         "probability_reinforcement_on_time",
         "max_node_utilisation",
+        "surge_other_sectors_fill_rate",
+        "surge_other_sectors_min_days_of_supply",
+        "surge_other_sectors_mean_days_of_supply",
     }
 )
 

@@ -17,6 +17,7 @@ from logistics_sim.metrics import (
     paired_difference,
     replication_metrics,
     summarise,
+    wilson_ci,
 )
 from logistics_sim.runfolder import DAILY_COLUMNS
 
@@ -187,3 +188,76 @@ def test_reinforcement_not_triggered_is_neither_reached_nor_never(tiny):
     late = frame([(-1, "reinforcement_trigger_day", "", "east", "", "", "", 500.0)])
     m = replication_metrics(late, tiny)
     assert m["reinforcement_plans_triggered"] == 0 and math.isnan(m["reinforcement_closure_days"])
+
+
+def surge_rows(trigger: float) -> list[tuple]:
+    """A plan for east triggered on ``trigger``; west's and east's supply on days 58..81."""
+    rows: list[tuple] = [(-1, "reinforcement_trigger_day", "", "east", "", "", "", trigger)]
+    for d in range(58, 82):
+        for sector in ("west", "east"):
+            rows.append((d, "demand_t", "", sector, "", "I", "", 10.0))
+            rows.append((d, "consumed_t", "", sector, "", "I", "", 10.0 if d % 2 else 5.0))
+            rows.append((d, "days_of_supply", "", sector, "", "I", "", float(d - 50)))
+    return rows
+
+
+def test_surge_window_covers_trigger_to_target_in_the_other_sectors(tiny):
+    # tiny's plan: east, target 20 days. Trigger 60.5: days 60..80 overlap [60.5, 80.5).
+    m = replication_metrics(frame(surge_rows(60.5)), tiny)
+    # west on days 60..80: 21 days, 10 odd (full) and 11 even (half): (100 + 55) / 210
+    assert m["surge_other_sectors_fill_rate"] == pytest.approx(155 / 210)
+    assert m["surge_other_sectors_min_days_of_supply"] == 10.0  # day 60, not 58 or 59
+    assert m["surge_other_sectors_mean_days_of_supply"] == pytest.approx(20.0)  # days 60..80
+    # a whole-day trigger: days 60..79 (20 days), east (the threatened sector) never counts
+    whole = replication_metrics(frame(surge_rows(60.0)), tiny)
+    assert whole["surge_other_sectors_mean_days_of_supply"] == pytest.approx(19.5)
+
+
+def test_surge_window_ignores_warmup_and_clips_to_horizon(tiny):
+    warm = tiny.model_copy(
+        update={"experiment": tiny.experiment.model_copy(update={"warmup_days": 100.0})}
+    )
+    m = replication_metrics(frame(surge_rows(60.0)), warm)
+    assert m["surge_other_sectors_min_days_of_supply"] == 10.0
+    assert math.isnan(m["min_days_of_supply"])  # the whole-run figure does use the warm-up
+    late = replication_metrics(frame(surge_rows(110.0)), tiny)  # horizon 120: days 110..119
+    assert math.isnan(late["surge_other_sectors_fill_rate"])  # no rows there in this frame
+    after = replication_metrics(frame(surge_rows(130.0)), tiny)
+    assert math.isnan(after["surge_other_sectors_min_days_of_supply"])
+
+
+def test_surge_metrics_undefined_without_a_trigger(tiny):
+    rows = [r for r in surge_rows(60.0) if r[1] != "reinforcement_trigger_day"]
+    m = replication_metrics(frame(rows), tiny)
+    for name in (
+        "surge_other_sectors_fill_rate",
+        "surge_other_sectors_min_days_of_supply",
+        "surge_other_sectors_mean_days_of_supply",
+    ):
+        assert math.isnan(m[name]), name
+
+
+@pytest.mark.parametrize("successes,n", [(8, 10), (0, 12), (30, 30), (1, 3)])
+@pytest.mark.parametrize("confidence", [0.9, 0.95])
+def test_wilson_ci_matches_scipy(successes, n, confidence):
+    values = [1.0] * successes + [0.0] * (n - successes)
+    ci = wilson_ci([*values, math.nan], confidence)
+    expected = stats.binomtest(successes, n).proportion_ci(confidence, method="wilson")
+    assert ci.n == n and ci.mean == pytest.approx(successes / n)
+    assert ci.ci_low == pytest.approx(expected.low, rel=1e-12, abs=1e-15)
+    assert ci.ci_high == pytest.approx(expected.high, rel=1e-12)
+
+
+def test_on_time_probability_interval_stays_within_zero_and_one():
+    # one of ten on time: the t interval dips below 0, Wilson's does not and is not a point
+    per_rep = metrics_frame(
+        (r, {"probability_reinforcement_on_time": float(r == 0)}) for r in range(10)
+    )
+    entry = summarise(per_rep, 0.95)["probability_reinforcement_on_time"]
+    assert mean_ci(per_rep["probability_reinforcement_on_time"]).ci_low < 0
+    assert 0 < entry["ci_low"] < entry["mean"] == 0.1 < entry["ci_high"] < 1
+    always = metrics_frame((r, {"probability_reinforcement_on_time": 1.0}) for r in range(10))
+    entry = summarise(always, 0.95)["probability_reinforcement_on_time"]
+    z = stats.norm.ppf(0.975)
+    assert entry["ci_low"] == pytest.approx(10 / (10 + z * z))  # Wilson at p = 1: n / (n + z²)
+    assert entry["ci_high"] == pytest.approx(1.0)
