@@ -413,7 +413,16 @@ class StockPolicy(Sourced):
 
     initial_days_of_supply: NonNegFloat
     reorder_point_days: NonNegFloat
-    order_up_to_days: PosFloat
+    order_up_to_days: PosFloat = Field(
+        description="Below the reorder point, the position is brought up to this level "
+        "(ignored under a fixed order quantity)."
+    )
+    order_quantity_days: PosFloat | None = Field(
+        default=None,
+        description="(r, nQ) policy: below the reorder point, order the smallest whole "
+        "number of lots of this many days of supply that brings the position to the reorder "
+        "point or above (none = order up to order_up_to_days).",
+    )
 
 
 class Fleet(Sourced):
@@ -443,6 +452,12 @@ class Sustainment(Sourced):
     supply_classes: tuple[SupplyClass, ...] = Field(min_length=1)
     demand_variation: Dist = Field(
         default=FixedDist(value=1.0), description="Daily multiplier on demand (mean 1)."
+    )
+    demand_lot_days: PosFloat | None = Field(
+        default=None,
+        description="When set, a day's draw of a class is a whole number of lots of this many "
+        "days of its rate, Poisson with mean variation / demand_lot_days (requisitions "
+        "arriving at random); none = the rate times the variation.",
     )
     stock_policy: StockPolicy
     source_lead_time_days: Dist = Field(

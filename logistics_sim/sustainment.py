@@ -10,7 +10,11 @@ capability's ``consumption_modifiers`` (absent = 1; the sum is the pax-weighted 
 sector's strength) and ``variation`` one sample of ``sustainment.demand_variation`` per sector,
 class and day from the ``demand`` generator (drawn even when the sector is empty, so streams stay
 aligned across variants). The *rate* of a sector and class is the same expression without the
-variation: stock policy and days of supply are measured against it.
+variation: stock policy and days of supply are measured against it. With
+``sustainment.demand_lot_days`` set, demand comes in whole lots (requisitions) of that many days
+of the rate instead: ``demand_t = lot_t * N`` with ``lot_t = demand_lot_days * rate`` and ``N``
+Poisson with mean ``variation / demand_lot_days``, one vector of Poisson draws per day after the
+variation's.
 
 Timing. The daily tick calls :meth:`SustainmentEngine.record_day` at t = d + 1 after every other
 event: the day's demand is consumed then, from the stock left after the day's deliveries, and the
@@ -31,9 +35,11 @@ unmet demand is recorded as ``shortfall_t`` and lost (no backorders).
 
 Stock policy (days of supply against the current rate). Inventory position = stock + tonnes in
 transit to the depot. A (depot, class) needs resupply when its position is below
-``reorder_point_days`` x rate; an order brings it up to ``min(order_up_to_days x rate,
-capacity)``. Depots start with ``initial_days_of_supply`` x the *planned* rate (the allocation's
-full strength: stocks are pre-positioned before the build-up), capped by capacity.
+``reorder_point_days`` x rate; an order brings it up to ``min(order_up_to_days x rate, capacity)``,
+or, with ``order_quantity_days`` set, is the smallest whole number of lots of that many days that
+reaches the reorder point (the (r, nQ) policy). Depots start with ``initial_days_of_supply`` x the
+*planned* rate (the allocation's full strength: stocks are pre-positioned before the build-up),
+capped by capacity.
 
 Dispatch rule (documented choice). Whenever a vehicle (one train, convoy or aircraft sortie) is
 free, after each day's consumption and when stock reaches a rear hub, each fleet in scenario order
@@ -43,9 +49,10 @@ sends its free vehicles, lowest index first, one decision at a time:
    depot its mode reaches from its base) whose position is below the reorder point, whose rate is
    positive and whose class the base holds;
 2. the vehicle goes to the candidate with the lowest days of supply (position / rate; ties by
-   depot then class in scenario order) and loads that class up to its order-up-to need;
-3. spare payload tops up the other classes of the same depot below their order-up-to level,
-   lowest days of supply first.
+   depot then class in scenario order) and loads that class up to its need (``order_need_t``);
+3. spare payload tops up the other classes of the same depot that the policy would order for
+   (below their order-up-to level; under fixed lots, below their reorder point), lowest days of
+   supply first.
 
 A load never exceeds the payload, the base's stock or the depot's free capacity after what is
 already on its way, so a delivery always fits. A free vehicle with nothing to do waits for the
@@ -163,12 +170,23 @@ def days_of_supply(stock_t: float, rate_t_per_day: float) -> float:
     return stock_t / rate_t_per_day if rate_t_per_day > 0 else math.nan
 
 
-def order_up_to_need_t(
+def order_need_t(
     position_t: float, rate_t_per_day: float, capacity_t: float, policy: StockPolicy
 ) -> float:
-    """Tonnes that bring the inventory position up to the order-up-to level (capacity-capped)."""
-    target = min(policy.order_up_to_days * rate_t_per_day, capacity_t)
-    return max(0.0, target - position_t)
+    """Tonnes the stock policy asks for a (depot, class) now, never beyond its capacity.
+
+    Order-up-to: the gap to ``order_up_to_days`` x rate. Fixed lots, the (r, nQ) policy:
+    below the reorder point, the smallest whole number of lots of ``order_quantity_days`` x
+    rate that brings the position to the reorder point or above; nothing otherwise.
+    """
+    if policy.order_quantity_days is None:
+        target = min(policy.order_up_to_days * rate_t_per_day, capacity_t)
+        return max(0.0, target - position_t)
+    if not below_reorder_point(position_t, rate_t_per_day, policy):
+        return 0.0
+    lot_t = policy.order_quantity_days * rate_t_per_day
+    lots = math.ceil((policy.reorder_point_days * rate_t_per_day - position_t) / lot_t)
+    return min(lots * lot_t, max(0.0, capacity_t - position_t))
 
 
 def below_reorder_point(position_t: float, rate_t_per_day: float, policy: StockPolicy) -> bool:
@@ -214,7 +232,7 @@ def plan_load(
 
     def need(s: DepotClassState) -> float:
         return min(
-            order_up_to_need_t(s.position_t, s.rate_t_per_day, s.capacity_t, policy),
+            order_need_t(s.position_t, s.rate_t_per_day, s.capacity_t, policy),
             s.available_t,
         )
 
@@ -598,9 +616,7 @@ class SustainmentEngine:
         self._set_rates(self._demand_rates(self.force.deployed_pax_by_sector_capability()))
         demand, consumed, shortfall = [], [], []
         stock_t = self.stock_t
-        factors = self.variation.samples(self.demand_rng, len(self._all_keys))
-        for key, factor in zip(self._all_keys, factors, strict=True):
-            want = self.rate[key] * factor
+        for key, want in zip(self._all_keys, self._draw_demand_t(), strict=True):
             level = stock_t.get(key)
             if level is None:  # not moved: drawn in theatre, always met
                 got = want
@@ -636,6 +652,16 @@ class SustainmentEngine:
         self.delivered_today_t = dict.fromkeys(self.stock_t, 0.0)
         self._unsettle()
         self.dispatch()
+
+    def _draw_demand_t(self) -> list[float]:
+        """The day's demand by (sector, class) in ``_all_keys`` order (module docstring)."""
+        rates = [self.rate[key] for key in self._all_keys]
+        factors = self.variation.samples(self.demand_rng, len(rates))
+        lot_days = self.scenario.sustainment.demand_lot_days
+        if lot_days is None:
+            return [rate * factor for rate, factor in zip(rates, factors, strict=True)]
+        lots = self.demand_rng.poisson(np.asarray(factors) / lot_days).tolist()
+        return [lot_days * rate * n for rate, n in zip(rates, lots, strict=True)]
 
     def finish(self) -> None:
         """Whole-run tonnes: shipped, lost and still in transit by class; initial stocks."""

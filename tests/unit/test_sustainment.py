@@ -26,6 +26,7 @@ from logistics_sim.sustainment import (
     SustainmentEngine,
     days_of_supply,
     demand_rates_t_per_day,
+    order_need_t,
     plan_load,
     split_storage_t,
 )
@@ -112,6 +113,21 @@ def test_demand_variation_is_one_draw_per_sector_class_day_with_mean_one() -> No
     assert ratio.std() == pytest.approx(0.2, rel=0.25)
 
 
+def test_demand_in_lots_is_whole_lots_of_the_rate_poisson_with_mean_one_over_lot_days() -> None:
+    """demand_lot_days 0.25: each day's draw is lot_t = 0.25 x rate times a Poisson(4) count."""
+    m = supply_line_mapping(horizon_days=300)
+    m["sustainment"]["demand_lot_days"] = 0.25
+    daily = run_replication(build_scenario(m), ALLOCATION, 5, 0).daily
+    where = {"sector": "west", "supply_class": "I"}
+    # the day's rate from the end-of-day stock and its days of supply (stock > 0 days only)
+    rate = series(daily, "stock_t", **where) / series(daily, "days_of_supply", **where)
+    lots = (series(daily, "demand_t", **where) / (0.25 * rate)).dropna()
+    assert len(lots) > 250
+    assert np.allclose(lots, lots.round(), atol=1e-9)  # whole lots, every day
+    assert lots.mean() == pytest.approx(4.0, abs=3 * 2.0 / math.sqrt(300))
+    assert lots.var() == pytest.approx(4.0, rel=0.25)  # Poisson: variance = mean
+
+
 # -- stock policy and the dispatch rule --------------------------------------------------------
 
 
@@ -157,6 +173,20 @@ def test_dispatch_respects_payload_capacity_and_base_stock() -> None:
     assert plan_load([_state("w", "I", 1.0, available_t=0.0)], POLICY, 100.0) is None
     assert plan_load([_state("w", "I", 5.0)], POLICY, 100.0) is None
     assert plan_load([_state("w", "I", 0.0, rate=0.0)], POLICY, 100.0) is None
+
+
+def test_fixed_lot_policy_orders_the_fewest_whole_lots_that_reach_the_reorder_point() -> None:
+    """(r, nQ): r = 5 days, Q = 2 days of a 10 t/day rate (20 t lots)."""
+    lots = POLICY.model_copy(update={"order_quantity_days": 2.0})
+    assert order_need_t(49.0, 10.0, math.inf, lots) == 20.0  # 1 t short of r: one lot
+    assert order_need_t(10.0, 10.0, math.inf, lots) == 40.0  # 40 t short: exactly two lots
+    assert order_need_t(5.0, 10.0, math.inf, lots) == 60.0  # 45 t short: three lots
+    assert order_need_t(50.0, 10.0, math.inf, lots) == 0.0  # at r: nothing
+    assert order_need_t(5.0, 10.0, 30.0, lots) == 25.0  # never beyond the depot's room
+    assert order_need_t(45.0, 10.0, math.inf, POLICY) == 55.0  # order-up-to: the gap to 10 days
+    # the dispatch rule's top-up asks nothing of a class above its reorder point under lots
+    load = plan_load([_state("w", "I", 1.0), _state("w", "V", 6.0)], lots, payload_t=1000.0)
+    assert load == Load("w", (("I", 40.0),))
 
 
 def test_storage_split_and_days_of_supply() -> None:
