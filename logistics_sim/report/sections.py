@@ -114,9 +114,19 @@ def pct(value: Any) -> str:
     return "—" if is_nan(value) else f"{100 * float(value):.0f}%"
 
 
-def interval(entry: Mapping[str, Any]) -> str:
-    """'mean [low, high]' for a summary entry."""
-    return f"{num(entry.get('mean'))} [{num(entry.get('ci_low'))}, {num(entry.get('ci_high'))}]"
+def interval(entry: Mapping[str, Any], digits: int = 3) -> str:
+    """'mean [low, high]' for a summary entry (``digits`` significant digits below 100)."""
+    mean, low, high = (num(entry.get(k), digits) for k in ("mean", "ci_low", "ci_high"))
+    return f"{mean} [{low}, {high}]"
+
+
+def pct_interval(entry: Mapping[str, Any]) -> str:
+    """'mean% (low–high%)' for a share's summary entry, '—' when undefined."""
+    if is_nan(entry.get("mean")):
+        return "—"
+    if is_nan(entry.get("ci_low")) or is_nan(entry.get("ci_high")):
+        return pct(entry.get("mean"))
+    return f"{pct(entry.get('mean'))} ({pct(entry.get('ci_low'))}–{pct(entry.get('ci_high'))})"
 
 
 def dist_text(dist: Any) -> str:
@@ -783,6 +793,64 @@ def nodes_section(run: RunData) -> Section:
     return sec
 
 
+PRIORITY_WORDS = {
+    "reinforcement_first": "the reinforcement goes ahead of rotation and supply",
+    "shared": "the reinforcement queues with rotation and supply in arrival order",
+}
+#: Surge-window metric, the whole-run metric beside it (None: none), row label, digits.
+SURGE_ROWS: tuple[tuple[str, str | None, str, int], ...] = (
+    ("surge_other_sectors_fill_rate", "fill_rate", "fill rate (share of demand met)", 4),
+    ("surge_other_sectors_mean_days_of_supply", None, "mean days of supply", 3),
+    ("surge_other_sectors_min_days_of_supply", "min_days_of_supply", "lowest days of supply", 3),
+)
+
+
+def surge_impact_sentence(run: RunData) -> str:
+    """What the surge window is and what it shows of the other sectors' supply."""
+    plans = run.scenario.reinforcement.plans
+    metrics = run.summary.get("metrics", {})
+    threatened = sorted({p.sector for p in plans})
+    others = [s.id for s in run.scenario.force.sectors if s.id not in threatened]
+    targets = sorted({p.target_days for p in plans})
+    window = (
+        f"the {num(targets[0])} days from the trigger to the target"
+        if len(targets) == 1
+        else "each plan's days from its trigger to its target"
+    )
+    fill = metrics.get("surge_other_sectors_fill_rate", {})
+    if is_nan(fill.get("mean")):
+        return (
+            f"Supply in the other sectors during the surge ({window}) cannot be shown: no "
+            "supply demand was recorded there in any replication."
+        )
+    lowest = metrics.get("surge_other_sectors_min_days_of_supply", {})
+    where = ", ".join(others) if others else "sectors other than the threatened one"
+    return (
+        f"Effect of the surge on everyone else's supply: over {window}, the sectors not "
+        f"reinforced ({where}) met {pct(fill.get('mean'))} of their demand, and their stocks "
+        f"fell as low as {num(lowest.get('mean'))} days of supply on average over replications "
+        "(table: mean [CI]; beside it, the whole run after the warm-up in all sectors). To see "
+        "what the priority rule costs them, sweep it with common random numbers: "
+        '`logistics-sim sweep FILE --set "reinforcement.plans[0].priority=shared,'
+        'reinforcement_first"`.'
+    )
+
+
+def surge_impact_table(metrics: Mapping[str, Mapping[str, Any]]) -> Table | None:
+    """Other sectors' fill rate and days of supply in the surge beside the whole run's."""
+    if all(is_nan(metrics.get(m, {}).get("mean")) for m, *_ in SURGE_ROWS):
+        return None
+    rows = [
+        [
+            label,
+            interval(metrics.get(surge, {}), digits),
+            interval(metrics[whole], digits) if whole and whole in metrics else "—",
+        ]
+        for surge, whole, label, digits in SURGE_ROWS
+    ]
+    return Table(["supply", "other sectors, surge window", "whole run, all sectors"], rows)
+
+
 def reinforcement_section(run: RunData) -> Section:
     """Arrivals curve after the trigger and the CDF of closure days against the target."""
     sec = Section("reinforcement", "Reinforcement closure")
@@ -804,7 +872,7 @@ def reinforcement_section(run: RunData) -> Section:
         sec.bullets.append(
             f"Plan {p.id}: sector {p.sector} needs {units} ({pct(p.closure_share)} to close) "
             f"within {num(p.target_days)} days of the trigger (trigger day: "
-            f"{dist_text(p.trigger_day)})."
+            f"{dist_text(p.trigger_day)}); at shared nodes {PRIORITY_WORDS[p.priority.value]}."
         )
     metrics = run.summary.get("metrics", {})
     close = metrics.get("reinforcement_closure_days", {})
@@ -813,7 +881,7 @@ def reinforcement_section(run: RunData) -> Section:
         sec.paragraphs.append("No plan was triggered within the horizon in any replication.")
         return sec
     never = close.get("never_reached", 0)
-    on_time = f"on time in {pct(ontime.get('mean'))} of replications"
+    on_time = f"on time in {pct_interval(ontime)} of replications (Wilson interval)"
     if close.get("n", 0):
         sec.paragraphs.append(
             f"Closure time {interval(close)} days (mean [CI] over the replications that closed; "
@@ -824,6 +892,7 @@ def reinforcement_section(run: RunData) -> Section:
             f"The required force never closed at the threatened sector in any of the {never} "
             f"replications where a plan was triggered; {on_time}."
         )
+    sec.paragraphs.append(surge_impact_sentence(run))
     arr = run.reduced.arrivals.merge(
         triggered[["replication", "sector", "trigger"]], on=["replication", "sector"]
     )
@@ -892,6 +961,9 @@ def reinforcement_section(run: RunData) -> Section:
             rows,
         )
     )
+    surge = surge_impact_table(metrics)
+    if surge is not None:
+        sec.tables.append(surge)
     return sec
 
 

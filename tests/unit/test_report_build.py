@@ -21,7 +21,7 @@ from logistics_sim.metrics import mean_ci
 from logistics_sim.report import SECTIONS, build_report
 from logistics_sim.report.build import _md_escape
 from logistics_sim.report.rundata import band, load_run_data
-from logistics_sim.report.sections import build_sections, fair_shares
+from logistics_sim.report.sections import build_sections, fair_shares, interval
 
 HOSTILE = "<script>alert(1)</script>"
 IMG_HOSTILE = '<img src=x onerror="alert(2)">'
@@ -298,3 +298,36 @@ def test_without_reference_tables_the_report_says_so(tmp_path: Path) -> None:
     assert [k for k, _ in sec.details] == [
         f"Every block of figures in the resolved scenario ({len(sec.details[0][1].rows)})"
     ]
+
+
+def test_reinforcement_section_shows_the_other_sectors_supply_during_the_surge(
+    feasible: tuple[Path, str, str],
+) -> None:
+    """The surge table carries summary.json's figures; the threatened sector's dip is not in it.
+
+    The fixture's only stock dip is east's class V around day 70, inside the surge window
+    (trigger 60, target 20) but in the reinforced sector: the other sectors' lowest days of
+    supply stay near 9 while the whole run's touch about 0.
+    """
+    folder, html, md = feasible
+    run = load_run_data(folder)
+    metrics = run.summary["metrics"]
+    surge_min = metrics["surge_other_sectors_min_days_of_supply"]
+    assert surge_min["mean"] > 5 > metrics["min_days_of_supply"]["mean"]
+    _verdict, _req, sections = build_sections(run)
+    reinforcement = next(s for s in sections if s.id == "reinforcement")
+    table = next(t for t in reinforcement.tables if "other sectors, surge window" in t.header)
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert rows["lowest days of supply"] == [
+        interval(surge_min),
+        interval(metrics["min_days_of_supply"]),
+    ]
+    assert rows["fill rate (share of demand met)"][0] == interval(
+        metrics["surge_other_sectors_fill_rate"], 4
+    )
+    reinf = html.split('<section id="reinforcement">')[1].split("</section>")[0]
+    assert "sectors not reinforced (west)" in reinf and "the 20 days from the trigger" in reinf
+    # every replication on time (closures 12-18 days against 20): Wilson's lower bound is
+    # n / (n + z²) = 4 / 7.84 = 51 %, where the t interval would be the point 100 %
+    assert "on time in 100% (51%–100%) of replications" in reinf
+    assert "other sectors, surge window" in md
