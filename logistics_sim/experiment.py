@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -354,7 +355,30 @@ def execute(
         return _run_dask(replicate, scenario, allocation, seed, reps, folder, executor)
     if executor.jobs <= 1 or len(reps) == 1:
         return _run_sequential(replicate, scenario, allocation, seed, reps, folder)
+    if not workers_can_start():
+        warnings.warn(
+            "the calling program has no file that worker processes can re-run (a script read "
+            "from standard input?): running the replications in this process instead; save "
+            "the script to a file to use several processes",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return _run_sequential(replicate, scenario, allocation, seed, reps, folder)
     return _run_processes(replicate, scenario, allocation, seed, reps, folder, executor.jobs)
+
+
+def workers_can_start() -> bool:
+    """Whether spawn-started workers can re-create ``__main__``.
+
+    A spawned worker re-runs the parent's main script by its path; a script piped to
+    ``python -`` is called ``<stdin>``, which no worker can open, so every replication would
+    die. (Interactive sessions and ``python -c`` have no path and are fine.)
+    """
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:  # python -m: re-imported by name
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -582,6 +606,10 @@ def _prepare_folder(
     (folder / rf.SUMMARY).unlink(missing_ok=True)
 
 
+class ReplicationsFailed(RuntimeError):
+    """No replication of a run succeeded: no summary is written (the manifest says why)."""
+
+
 def simulate(
     scenario: Scenario,
     allocation: pd.DataFrame,
@@ -685,6 +713,12 @@ def simulate(
         finally:
             bar.close()
 
+        if failed and not per_rep:
+            first = min(failed)
+            raise ReplicationsFailed(
+                f"every replication failed ({len(failed)}), so there is nothing to summarise; "
+                f"replication {first}: {failed[first]} (details in {folder / rf.MANIFEST})"
+            )
         frame = metrics_frame(per_rep.items())
         summary = build_summary(scenario, frame, base_seed, sorted(failed))
         if target_half_width is not None:

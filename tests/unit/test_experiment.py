@@ -24,6 +24,7 @@ from logistics_sim import runfolder as rf
 from logistics_sim.errors import ScenarioError
 from logistics_sim.experiment import (
     STAND_IN_LABEL,
+    ReplicationsFailed,
     SweepParameter,
     build_variant,
     choose_allocation,
@@ -90,7 +91,7 @@ def test_run_folder_contents(tiny, allocation, tmp_path):
     assert manifest["replications_done"] == 3 and manifest["base_seed"] == 11
     assert manifest["versions"]["numpy"]
     summary = json.loads((result.folder / "summary.json").read_text())
-    assert summary == result.summary
+    assert summary == rf._nan_to_none(result.summary)  # undefined figures are null in JSON
     assert summary["replications"] == 3 and summary["verdict"] in {
         "FEASIBLE",
         "AT_RISK",
@@ -110,7 +111,12 @@ def test_replication_seven_alone_equals_seven_in_ten(tiny, allocation, tmp_path)
         rf.replication_path(tmp_path / "alone", 7).read_bytes()
         == rf.replication_path(ten.folder, 7).read_bytes()
     )
-    assert alone.metrics == ten.per_replication.loc[7].to_dict()
+    pd.testing.assert_series_equal(  # NaN equals NaN here, unlike in dict comparison
+        pd.Series(alone.metrics).sort_index(),
+        ten.per_replication.loc[7].sort_index(),
+        check_names=False,
+        check_exact=True,
+    )
 
 
 @pytest.mark.slow
@@ -211,6 +217,42 @@ def test_failing_replication_is_reported_and_others_finish(tiny, allocation, tmp
     assert calls == [3] and resumed.failed == {}
     clean = run(tiny, allocation, tmp_path / "clean", n=6)
     assert folder_bytes(resumed.folder) == folder_bytes(clean.folder)
+
+
+def test_a_run_where_every_replication_fails_raises_and_writes_no_summary(
+    tiny, allocation, tmp_path
+):
+    def always_failing(scenario, alloc, seed, r):
+        raise RuntimeError(f"boom in replication {r}")
+
+    with pytest.raises(ReplicationsFailed, match=r"every replication failed \(3\).*replication 0"):
+        run(tiny, allocation, tmp_path / "r", n=3, replicate=always_failing)
+    assert not (tmp_path / "r" / "summary.json").exists()
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert sorted(manifest["failed_replications"]) == ["0", "1", "2"]
+
+
+@pytest.mark.slow
+def test_script_on_stdin_runs_its_replications_in_process(tmp_path):
+    """Spawned workers cannot re-run a script piped to ``python -``: fall back, warn, succeed."""
+    script = (
+        "import warnings\n"
+        "from logistics_sim import load_scenario\n"
+        "from logistics_sim.experiment import simulate\n"
+        "from optimisation import optimise\n"
+        f"sc = load_scenario({str(TINY)!r})\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    res = simulate(sc, optimise(sc).allocation, 3, jobs=2, out={str(tmp_path / 'o')!r})\n"
+        "warned = any('standard input' in str(w.message) for w in caught)\n"
+        "print(res.summary['replications'], warned)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, text=True, capture_output=True, cwd=tmp_path,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "True"]
 
 
 @pytest.mark.slow
