@@ -18,7 +18,9 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 
+import numpy as np
 import pandas as pd
 
 from logistics_sim.network import planned_route
@@ -302,6 +304,58 @@ def with_requirement(instance: AllocationInstance, units: dict[str, int]) -> All
         dataclasses.replace(c, required_units=units[c.id]) for c in instance.capabilities
     )
     return dataclasses.replace(instance, capabilities=capabilities)
+
+
+def unit_options(n: NationData, c: CapabilityData) -> list[tuple[int, float]]:
+    """(units, pool pax) for every count of ``c`` that ``n`` could keep deployed on its own.
+
+    Counts run from the unit minimum to the unit cap (default: the requirement) and stop where
+    the rounded-up pool outgrows the nation's spare land forces or its inventory.
+    """
+    low = n.min_units.get(c.id, 0)
+    high = n.max_units.get(c.id, c.required_units)
+    options: list[tuple[int, float]] = []
+    for units in range(low, high + 1):
+        pool = n.pool_units(c.id, units)
+        if c.id in n.inventory_units and pool > n.inventory_units[c.id]:
+            break
+        if pool * c.personnel_per_unit_pax > n.available_pax + EPS:
+            break
+        options.append((units, float(pool * c.personnel_per_unit_pax)))
+    return options
+
+
+def achievable_personnel_pax(instance: AllocationInstance, n: NationData) -> np.ndarray:
+    """Every personnel total ``n`` can keep deployed within its own limits, ascending (pax).
+
+    Exact for the nation alone (pools rounded up per type, spare land forces, inventories, unit
+    and personnel caps and minimums): a dynamic programme over capabilities of the least pool
+    that deploys each total, in steps of the unit sizes' greatest common divisor. The
+    formulation turns it into bounds and cuts its relaxation cannot see. Empty when the
+    nation's own minimums cannot be met.
+    """
+    caps = instance.capabilities
+    if not caps:
+        return np.zeros(1, dtype=np.int64)
+    step = reduce(math.gcd, (c.personnel_per_unit_pax for c in caps))
+    options = [unit_options(n, c) for c in caps]
+    if any(not option for option in options):
+        return np.zeros(0, dtype=np.int64)
+    top = sum(
+        option[-1][0] * c.personnel_per_unit_pax // step
+        for option, c in zip(options, caps, strict=True)
+    )
+    least_pool = np.full(top + 1, np.inf)
+    least_pool[0] = 0.0
+    for option, c in zip(options, caps, strict=True):
+        grown = np.full(top + 1, np.inf)
+        for units, pool_pax in option:
+            shift = units * c.personnel_per_unit_pax // step
+            np.minimum(grown[shift:], least_pool[: top + 1 - shift] + pool_pax, out=grown[shift:])
+        least_pool = grown
+    totals = np.nonzero(least_pool <= n.available_pax + EPS)[0].astype(np.int64) * step
+    keep = (totals <= n.max_deployed_pax + EPS) & (totals >= n.min_deployed_pax)
+    return totals[keep]
 
 
 def units_table(allocation: pd.DataFrame) -> dict[tuple[str, str], int]:

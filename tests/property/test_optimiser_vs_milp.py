@@ -1,7 +1,8 @@
 """The optimiser's objectives agree with an independent MILP (scipy.optimize.milp / HiGHS).
 
-The same model (formulation.py's constraints (1)–(8)) is written out here from scratch as a
-matrix, so a mistake in either formulation shows up as a disagreement on random instances.
+The same model (formulation.py's constraints (1)–(8), without the implied cuts (9)) is written
+out here from scratch as a matrix, so a mistake in either formulation, or a cut of (9) that
+removes a feasible allocation, shows up as a disagreement on random instances.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def instances(draw: st.DrawFn) -> AllocationInstance:
                 multiplier=draw(st.sampled_from([1.0, 1.5, 2.0, 2.5, 3.31, 4.26])),
                 key_value=float(draw(st.integers(1, 5))),
                 max_deployed_pax=draw(st.sampled_from([np.inf, 500.0, 1500.0])),
+                min_deployed_pax=draw(st.sampled_from([0, 0, 250, 650])),
                 max_units=draw(st.dictionaries(st.sampled_from(cap_ids), st.integers(0, 4))),
                 min_units=draw(st.dictionaries(st.sampled_from(cap_ids), st.integers(0, 1))),
                 inventory_units=draw(st.dictionaries(st.sampled_from(cap_ids), st.integers(0, 8))),
@@ -94,15 +96,17 @@ def scipy_objective(inst: AllocationInstance, objective: Objective) -> float | N
         fair = share * target
         add({**personnel, ui[n.code]: -1.0}, -np.inf, fair)  # (8)
         add({**{i: -v for i, v in personnel.items()}, ui[n.code]: -1.0}, -np.inf, -fair)
-        if share > 0 and target > 0:
+        if share > 0 and target > 0:  # one-sided: only the excess over the fair share counts
             add({**personnel, ti: -fair}, -np.inf, fair)
-            add({**{i: -v for i, v in personnel.items()}, ti: -fair}, -np.inf, -fair)
     low = np.zeros(size)
     high = np.full(size, np.inf)
     for n, c in pairs:  # (5)
         floor = n.min_units.get(c.id, 0)
         low[xi[(n.code, c.id)]] = floor
-        high[xi[(n.code, c.id)]] = max(floor, n.max_units.get(c.id, c.required_units))
+        cap = n.max_units.get(c.id, c.required_units)
+        high[xi[(n.code, c.id)]] = max(floor, cap)
+        if cap < floor:  # a cap below the minimum cannot be kept: infeasible, as evaluate() says
+            add({xi[(n.code, c.id)]: 1.0}, -np.inf, cap)
     cost = np.zeros(size)
     if objective is Objective.min_max_deviation:
         cost[ti] = 1.0

@@ -14,10 +14,7 @@ from optimisation_fixture import PARAMS, instance, nation
 
 from logistics_sim.scenario import Objective
 from optimisation import optimise_instance
-from optimisation.instance import (
-    CapabilityData,
-    evaluate,
-)
+from optimisation.instance import CapabilityData, achievable_personnel_pax, evaluate
 from optimisation.solve import Status, solve
 
 
@@ -195,3 +192,27 @@ def test_to_dict_is_json_safe_when_infeasible() -> None:
     assert data["deployed_pax"] == 0
     assert data["largest_force_share"] == 0.0
     assert all(not (isinstance(v, float) and not math.isfinite(v)) for v in data.values())
+
+
+def test_a_nation_that_cannot_field_one_unit_does_not_decide_the_largest_deviation() -> None:
+    # Keys 1 : 1 : 0.1 over 4 units of 100 pax; CCC (50 pax spare) cannot sustain one unit.
+    # AAA and BBB take 2 units each: fair 400/2.1 pax, excess 200·2.1/400 − 1 = 0.05. CCC's
+    # shortfall is not counted against fairness itself (the two-sided measure would be 1).
+    nations = [
+        nation("AAA", 1000, key_value=1.0),
+        nation("BBB", 1000, key_value=1.0),
+        nation("CCC", 50, key_value=0.1),
+    ]
+    inst = instance(nations, [INF])
+    result = solve(inst, Objective.min_max_deviation, PARAMS)
+    assert result.objective_value == pytest.approx(0.05, abs=1e-6)
+    assert units_by_nation(result.allocation) == {"AAA": 2, "BBB": 2}
+
+
+def test_achievable_personnel_rounds_each_pool_up() -> None:
+    # 600 pax spare at multiplier 2.5: 1 inf (100 pax) ties up 3 units = 300 pax, 2 tie up 5 =
+    # 500; 1 art (50 pax) ties up 150, 2 tie up 250. 2 inf + 1 art needs 650 > 600, so the
+    # totals are 0..200 by 50, and 250 is out although the linear pool (600/2.5 = 240) is not.
+    inst = instance([nation("AAA", 600, 2.5)], [INF, CapabilityData("art", 50, 2)])
+    totals = achievable_personnel_pax(inst, inst.nations[0])
+    assert totals.tolist() == [0, 50, 100, 150, 200]
