@@ -603,7 +603,11 @@ class BurdenSharing(Sourced):
     )
     objective: Objective = Objective.lexicographic
     cost_tolerance: NonNegFloat = Field(
-        default=0.05, description="Lexicographic: cost may exceed its optimum by this share."
+        default=0.05,
+        description=(
+            "Lexicographic (fairness first, then cost): the largest excess over fair share may "
+            "exceed its minimum by this share of it, to lower the cost."
+        ),
     )
     time_limit_s: PosFloat = 30.0
     eligible_willingness: tuple[Willingness, ...] = (
