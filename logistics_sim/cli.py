@@ -170,7 +170,8 @@ def simulate(
         typer.Option(
             "--target-half-width",
             min=0.0,
-            help="Add replications until each criterion's CI half-width / mean is below this.",
+            help="Add replications until each criterion's CI half-width / mean is below this "
+            "(a probability's half-width itself).",
         ),
     ] = None,
     max_replications: Annotated[

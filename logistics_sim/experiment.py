@@ -32,7 +32,8 @@ import pandas as pd
 
 from logistics_sim import runfolder as rf
 from logistics_sim.metrics import (
-    mean_ci,
+    PROPORTION_METRICS,
+    metric_ci,
     metrics_frame,
     paired_difference,
     replication_metrics,
@@ -734,16 +735,22 @@ def simulate(
 def _more_replications(
     scenario: Scenario, per_rep: dict[int, dict[str, float]], target: float, n: int
 ) -> int:
-    """How many more replications the worst metric needs to reach the target relative CI."""
+    """How many more replications the worst metric needs to reach the target precision.
+
+    Precision is the CI half-width relative to the mean, except for a proportion (its Wilson
+    interval; PROPORTION_METRICS), where it is the half-width itself: a probability near 0 has
+    no useful relative precision, while "within ±0.05" is what an analyst asks of it.
+    """
     names = [c.metric for c in scenario.criteria] or None
     frame = metrics_frame(per_rep.items())
     columns = [c for c in (names or list(frame.columns)) if c in frame.columns]
     worst = 0.0
     for name in columns:
-        ci = mean_ci(frame[name].to_list(), scenario.experiment.confidence)
+        ci = metric_ci(name, frame[name].to_list(), scenario.experiment.confidence)
         if ci.n == 0:
             continue
-        worst = max(worst, ci.relative_half_width if ci.n >= 2 else math.inf)
+        precision = ci.half_width if name in PROPORTION_METRICS else ci.relative_half_width
+        worst = max(worst, precision if ci.n >= 2 else math.inf)
     if worst <= target:
         return 0
     if math.isinf(worst):

@@ -304,13 +304,17 @@ def wilson_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
     return MeanCI(p, max(0.0, centre - half), min(1.0, centre + half), n)
 
 
+def metric_ci(name: str, values: Iterable[float], confidence: float = 0.95) -> MeanCI:
+    """A metric's interval: Wilson for proportions (PROPORTION_METRICS), Student t otherwise."""
+    interval = wilson_ci if name in PROPORTION_METRICS else mean_ci
+    return interval(values, confidence)
+
+
 def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[str, dict]:
     """``metrics`` block of summary.json: mean, CI, unit and counts for every metric."""
     out: dict[str, dict] = {}
     for name in per_replication.columns:
-        values = per_replication[name].to_list()
-        interval = wilson_ci if name in PROPORTION_METRICS else mean_ci
-        ci = interval(values, confidence)
+        ci = metric_ci(str(name), per_replication[name].to_list(), confidence)
         entry: dict[str, object] = {
             "mean": ci.mean,
             "ci_low": ci.ci_low,

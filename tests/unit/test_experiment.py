@@ -8,6 +8,7 @@ those of the experiment layer, whatever model runs inside it.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from logistics_sim.experiment import (
     STAND_IN_LABEL,
     ReplicationsFailed,
     SweepParameter,
+    _more_replications,
     build_variant,
     choose_allocation,
     design,
@@ -37,6 +39,7 @@ from logistics_sim.experiment import (
     stand_in_allocation,
     sweep,
 )
+from logistics_sim.metrics import wilson_ci
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from experiment_fixture import (
@@ -340,6 +343,18 @@ def test_rerun_without_resume_starts_afresh(tiny, allocation, tmp_path):
     run(tiny, allocation, out, n=4)
     again = run(tiny, allocation, out, n=2)
     assert rf.finished_replications(out) == [0, 1] and again.summary["replications"] == 2
+
+
+def test_a_probability_stops_on_its_wilson_half_width_not_on_a_degenerate_t_interval(tiny):
+    """Twenty replications all late: the t interval is [0, 0] (it would stop at once), the
+    Wilson interval is [0, 0.161] at 95 %; ±0.05 needs n·(half-width / 0.05)² replications."""
+    no_criteria = tiny.model_copy(update={"criteria": ()})
+    late = {r: {"probability_reinforcement_on_time": 0.0} for r in range(20)}
+    half = wilson_ci([0.0] * 20).half_width
+    assert half == pytest.approx(1.96**2 / (20 + 1.96**2) / 2, rel=1e-3)
+    more = _more_replications(no_criteria, late, 0.05, 20)
+    assert more == math.ceil(20 * (half / 0.05) ** 2) - 20 == 32
+    assert _more_replications(no_criteria, late, 0.09, 20) == 0
 
 
 def test_target_half_width_adds_replications(tiny, allocation, tmp_path):
