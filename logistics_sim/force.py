@@ -162,6 +162,8 @@ class ForceState:
     deployed_pax: dict[tuple[str, str, str], int] = field(default_factory=dict)
     units_in_state: dict[GroupKey, dict[UnitState, int]] = field(default_factory=dict)
     total_deployed_pax: int = 0
+    #: Bumped whenever ``deployed_pax`` changes, so readers can skip recomputing from it.
+    strength_changes: int = 0
 
     @classmethod
     def build(
@@ -212,6 +214,7 @@ class ForceState:
         key = (slot.nation, slot.sector, slot.capability)
         self.deployed_pax[key] = self.deployed_pax.get(key, 0) + unit.pax
         self.total_deployed_pax += unit.pax
+        self.strength_changes += 1
 
     def station(self, unit: Unit, sector: str, now: float) -> None:
         """A unit arrives in ``sector`` outside any slot (a reinforcement)."""
@@ -221,6 +224,7 @@ class ForceState:
         key = (unit.nation, sector, unit.capability)
         self.deployed_pax[key] = self.deployed_pax.get(key, 0) + unit.pax
         self.total_deployed_pax += unit.pax
+        self.strength_changes += 1
 
     def leave(self, unit: Unit) -> None:
         """A deployed unit leaves its slot and starts moving home."""
@@ -230,6 +234,7 @@ class ForceState:
         slot.occupants -= 1
         self.deployed_pax[(slot.nation, slot.sector, slot.capability)] -= unit.pax
         self.total_deployed_pax -= unit.pax
+        self.strength_changes += 1
         unit.slot = None
         unit.sector = ""
         self._set_state(unit, UnitState.in_transit)

@@ -115,8 +115,7 @@ class DemandRates:
 
     kg/person/day x sum over capabilities of pax x the capability's modifier for the class, / 1000.
     Every sector and class of the scenario has an entry (0 for an empty sector). The factors are
-    looked up once per scenario and the last answer is kept: the engine asks every day, and the
-    strength changes only when a unit arrives or leaves.
+    looked up once per scenario (the engine asks whenever the strength changes).
     """
 
     def __init__(self, scenario: Scenario) -> None:
@@ -127,21 +126,17 @@ class DemandRates:
             for cap in scenario.force.capabilities
         }
         self._default = [(c, kg_pax, 1.0) for c, kg_pax in kg.items()]
-        self._last: tuple[dict[tuple[str, str], float], dict[SectorClass, float]] | None = None
 
     def __call__(
         self, pax_by_sector_capability: Mapping[tuple[str, str], float]
     ) -> dict[SectorClass, float]:
-        """The rates for this strength (the same dict as last time when the strength is equal)."""
-        if self._last is not None and self._last[0] == pax_by_sector_capability:
-            return self._last[1]
+        """The rates for this strength."""
         rates: dict[SectorClass, float] = dict.fromkeys(self._keys, 0.0)
         for (sector, cap), pax in sorted(pax_by_sector_capability.items()):
             if pax == 0:
                 continue
             for class_id, kg_pax, modifier in self._factors.get(cap, self._default):
                 rates[(sector, class_id)] += pax * kg_pax * modifier / 1000.0
-        self._last = (dict(pax_by_sector_capability), rates)
         return rates
 
 
@@ -372,6 +367,7 @@ class SustainmentEngine:
         self.rate: dict[SectorClass, float] = {}
         self._reorder_t: dict[SectorClass, float] = {}
         self._set_rates({k: 0.0 for k in self.planned_rate})
+        self._rates_at_change = -1  # force.strength_changes when the rates were last set
         self._last_record_t = env.now
         self._dispatching = False
 
@@ -613,7 +609,9 @@ class SustainmentEngine:
     def record_day(self, day: int) -> None:
         """Consume day ``day``'s demand from stock, record the day, then dispatch (t = day + 1)."""
         env = self.env
-        self._set_rates(self._demand_rates(self.force.deployed_pax_by_sector_capability()))
+        if self.force.strength_changes != self._rates_at_change:  # else the rates still hold
+            self._set_rates(self._demand_rates(self.force.deployed_pax_by_sector_capability()))
+            self._rates_at_change = self.force.strength_changes
         demand, consumed, shortfall = [], [], []
         stock_t = self.stock_t
         for key, want in zip(self._all_keys, self._draw_demand_t(), strict=True):
