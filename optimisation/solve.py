@@ -321,7 +321,7 @@ def solve_requirement(
     ``hint``: units known to keep every limit, given to SCIP as a starting solution.
     """
     start = time.perf_counter()
-    model = build(instance)
+    model = build(instance, fairness=objective is not Objective.min_cost)
     if hint:
         _set_hint(model, hint)
     _set_objective(model, objective)
