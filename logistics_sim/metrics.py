@@ -44,6 +44,8 @@ from logistics_sim.scenario import Scenario
 METRIC_UNITS: dict[str, str] = {
     "deployed_strength_mean_pax": "pax",
     "deployed_strength_min_pax": "pax",
+    "covered_strength_mean_pax": "pax",
+    "covered_strength_min_pax": "pax",
     "days_below_target": "days",
     "initial_deployment_closure_days": "days",
     "rotation_gap_unit_days": "unit-days",
@@ -75,6 +77,7 @@ PROPORTION_METRICS = frozenset({"probability_reinforcement_on_time"})
 
 DAILY_INPUTS = (
     "deployed_pax",
+    "covered_pax",
     "gapped_slots",
     "demand_t",
     "delivered_t",
@@ -138,6 +141,9 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
     strength = _daily_total(rows["deployed_pax"], days)
     out["deployed_strength_mean_pax"] = float(strength.mean()) if has_days else math.nan
     out["deployed_strength_min_pax"] = float(strength.min()) if has_days else math.nan
+    covered = _daily_total(rows["covered_pax"], days)
+    out["covered_strength_mean_pax"] = float(covered.mean()) if has_days else math.nan
+    out["covered_strength_min_pax"] = float(covered.min()) if has_days else math.nan
     target = scenario.force.target_deployed_pax
     out["days_below_target"] = float((strength < target).sum())
 

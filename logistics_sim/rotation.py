@@ -379,6 +379,11 @@ class RotationEngine:
         sector_dims = [{"nation": n, "sector": s, "capability": c} for n, s, c in self._sector_keys]
         self._block_deployed = rec.block("deployed_pax", sector_dims)
         self._block_gapped = rec.block("gapped_slots", sector_dims)
+        self._block_covered = rec.block("covered_pax", sector_dims)
+        self._slot_pax = [
+            float(self.scenario.capability(slot.capability).personnel_per_unit_pax)
+            for slot in self.force.slots
+        ]
         self._group_keys = list(self.force.units_in_state)
         self._group_pax = [
             float(self.scenario.capability(c).personnel_per_unit_pax) for _, c in self._group_keys
@@ -403,10 +408,14 @@ class RotationEngine:
         deployed_pax = force.deployed_pax
         add(day, self._block_deployed, [float(deployed_pax[k]) for k in self._sector_keys])
         gapped = [0.0] * len(self._sector_keys)
-        for slot, i in self._slot_position:
+        covered = [0.0] * len(self._sector_keys)
+        for (slot, i), slot_pax in zip(self._slot_position, self._slot_pax, strict=True):
             if slot.occupants == 0:
                 gapped[i] += 1.0
+            else:  # one unit's strength, even while its relief overlaps it
+                covered[i] += slot_pax
         add(day, self._block_gapped, gapped)
+        add(day, self._block_covered, covered)
         counts = [force.units_in_state[key] for key in self._group_keys]
         blocks = self._group_blocks
         home = [float(c[UnitState.at_home]) for c in counts]

@@ -34,6 +34,8 @@ KNOWN_METRICS: frozenset[str] = frozenset(
     {
         "deployed_strength_mean_pax",
         "deployed_strength_min_pax",
+        "covered_strength_mean_pax",
+        "covered_strength_min_pax",
         "days_below_target",
         "initial_deployment_closure_days",
         "rotation_gap_unit_days",

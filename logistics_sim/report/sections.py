@@ -625,11 +625,13 @@ def strength_section(run: RunData) -> Section:
     metrics = run.summary.get("metrics", {})
     closure = metrics.get("initial_deployment_closure_days", {})
     mean_entry = metrics.get("deployed_strength_mean_pax", {})
+    held = metrics.get("covered_strength_mean_pax", {})
     below = metrics.get("days_below_target", {})
     sec.paragraphs.append(
         f"Target {target:,.0f} troops. After the {num(warm)}-day warm-up the force averaged "
-        f"{interval(mean_entry)} troops (mean [{conf:.0%} CI]) and was below target on "
-        f"{interval(below)} days. "
+        f"{interval(mean_entry)} troops in theatre (mean [{conf:.0%} CI]; a unit and its relief "
+        f"in place both count) and held slots worth {interval(held)} troops (each filled slot "
+        f"once), and was below target on {interval(below)} days. "
         + (
             f"The initial build-up first reached the target after {interval(closure)} days"
             + (

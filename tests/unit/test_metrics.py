@@ -78,6 +78,9 @@ def test_replication_metrics_hand_counted(tiny):
         (1, "deployed_pax", "FRA", "east", "mech_inf", "", "", 300.0),
         (2, "deployed_pax", "GBR", "west", "mech_inf", "", "", 1000.0),
         (0, "gapped_slots", "GBR", "west", "mech_inf", "", "", 2.0),
+        (0, "covered_pax", "GBR", "west", "mech_inf", "", "", 2400.0),
+        (0, "covered_pax", "FRA", "east", "mech_inf", "", "", 600.0),
+        (1, "covered_pax", "GBR", "west", "mech_inf", "", "", 3000.0),
         (5, "gapped_slots", "FRA", "east", "mech_inf", "", "", 1.0),
         (0, "demand_t", "", "west", "", "I", "", 100.0),
         (0, "consumed_t", "", "west", "", "I", "", 80.0),
@@ -102,6 +105,8 @@ def test_replication_metrics_hand_counted(tiny):
     assert m["deployed_strength_mean_pax"] == pytest.approx((3300 + 3300 + 1000) / 120)
     assert m["deployed_strength_min_pax"] == 0.0
     assert m["days_below_target"] == 118  # day 0 (3300) and day 1 (3300) meet 3200
+    assert m["covered_strength_mean_pax"] == pytest.approx((3000 + 3000) / 120)
+    assert m["covered_strength_min_pax"] == 0.0  # days without rows hold nothing
     assert m["initial_deployment_closure_days"] == 12.5
     assert m["rotation_gap_unit_days"] == 3.0
     assert m["supply_demand_t_per_day"] == pytest.approx(200 / 120)

@@ -120,6 +120,24 @@ def test_one_unit_fewer_gaps_as_counted_by_hand(line: Scenario) -> None:
     assert list(extended[extended > 0].index) == [*range(524, 534), *range(1084, 1094)]
 
 
+def test_covered_strength_counts_each_filled_slot_once(line: Scenario) -> None:
+    """The hand timeline above: covered pax = (slots - gapped) x pax every day; deployed pax
+    exceeds it only while a relief overlaps its incumbent (A arrives at t = 5, the end of day 4;
+    U0 leaves at 15: days 4-13; B arrives 175, A leaves 185: days 174-183; ...)."""
+    sc = variant(line, horizon_days=1100)
+    pax = sc.capability("inf").personnel_per_unit_pax
+    daily = run_replication(sc, alloc(1, 4), base_seed=1, replication=0).daily
+    days = daily[daily["day"] >= 0]
+    covered = series(days, "covered_pax")
+    gapped = series(days, "gapped_slots")
+    deployed = series(days, "deployed_pax")
+    assert ((covered + gapped * pax) == pax).all()  # one slot, held or gapped, never both
+    overlap = deployed[deployed > covered]
+    assert (overlap == 2 * pax).all()
+    assert list(overlap.index[:11]) == [*range(4, 14), 174]
+    assert 183 in overlap.index and 184 not in overlap.index
+
+
 def test_one_unit_fewer_under_gap_policy(line: Scenario) -> None:
     """As above, but incumbents leave on time: C leaves at 525, gap 525 -> 565 = 40 days.
 
