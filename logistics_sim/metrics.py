@@ -63,6 +63,8 @@ METRIC_UNITS: dict[str, str] = {
     "surge_other_sectors_mean_days_of_supply": "days of supply",
 }
 SUMMARY_METRICS = tuple(METRIC_UNITS)
+#: Units of metrics that cannot exceed 1.
+BOUNDED_UNITS = frozenset({"share", "probability"})
 CLOSURE_METRICS = frozenset({"initial_deployment_closure_days", "reinforcement_closure_days"})
 #: A closure metric only applies to replications where its gate metric is > 0.
 CLOSURE_GATES = {"reinforcement_closure_days": "reinforcement_plans_triggered"}
@@ -311,9 +313,17 @@ def wilson_ci(values: Iterable[float], confidence: float = 0.95) -> MeanCI:
 
 
 def metric_ci(name: str, values: Iterable[float], confidence: float = 0.95) -> MeanCI:
-    """A metric's interval: Wilson for proportions (PROPORTION_METRICS), Student t otherwise."""
+    """A metric's interval: Wilson for proportions (PROPORTION_METRICS), Student t otherwise.
+
+    Every summary metric is non-negative and shares and probabilities are at most 1, so the t
+    interval is clipped to those bounds (a lowest days of supply of "-0.18" misleads).
+    """
     interval = wilson_ci if name in PROPORTION_METRICS else mean_ci
-    return interval(values, confidence)
+    ci = interval(values, confidence)
+    upper = 1.0 if METRIC_UNITS.get(name) in BOUNDED_UNITS else math.inf
+    low = ci.ci_low if math.isnan(ci.ci_low) else max(ci.ci_low, 0.0)
+    high = ci.ci_high if math.isnan(ci.ci_high) else min(ci.ci_high, upper)
+    return MeanCI(ci.mean, low, high, ci.n)
 
 
 def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[str, dict]:

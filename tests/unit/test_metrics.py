@@ -13,6 +13,7 @@ from scipy import stats
 from logistics_sim import load_scenario
 from logistics_sim.metrics import (
     mean_ci,
+    metric_ci,
     metrics_frame,
     paired_difference,
     replication_metrics,
@@ -57,6 +58,19 @@ def test_mean_ci_known_value_by_hand():
     ci = mean_ci([2.0, 4.0, 6.0, 8.0], 0.95)
     half = 3.182446305284263 * math.sqrt(20.0 / 3.0) / 2.0
     assert (ci.ci_low, ci.ci_high) == pytest.approx((5.0 - half, 5.0 + half), rel=1e-12)
+
+
+def test_metric_intervals_stay_within_what_the_metric_can_be():
+    """A t interval of small days-of-supply values dips below 0; of fill rates near 1, above 1.
+    The summary clips to the metric's support; the raw t interval is left as computed."""
+    low_stock = [0.0, 0.0, 0.0, 1.2]  # mean 0.3, t half-width 0.95: raw interval [-0.65, 1.25]
+    assert mean_ci(low_stock).ci_low < 0
+    clipped = metric_ci("min_days_of_supply", low_stock)
+    assert clipped.ci_low == 0.0 and clipped.ci_high == mean_ci(low_stock).ci_high
+    full = [1.0, 1.0, 0.9]
+    assert mean_ci(full).ci_high > 1
+    assert metric_ci("fill_rate", full).ci_high == 1.0
+    assert metric_ci("deployed_strength_mean_pax", [5.0, 7.0]).ci_high > 7  # no upper bound
 
 
 def test_mean_ci_ignores_nan_and_handles_small_samples():
