@@ -5,7 +5,13 @@
 - ``optimiser_s_baseline``: ``optimise`` on the baseline scenario, the whole answer (the
   infeasible verdict, the largest sustainable force, the conflict set and the relaxations).
 - ``optimiser_s_baseline_verdict``: the first solve alone (proving the requirement
-  infeasible, or optimal when it is met).
+  infeasible, or optimal when it is met); ``optimiser_s_baseline_largest_share`` the search
+  for the largest sustainable share of the mix, ``optimiser_s_baseline_conflict`` the
+  irreducible conflict set, ``optimiser_s_baseline_relaxations`` the relaxations: the parts
+  of the diagnosis besides the division of the largest force.
+- ``optimiser_s_baseline_largest_force_<objective>``: dividing the baseline's largest force
+  by each objective, proven optimal (NaN otherwise): pools are full there, which makes it
+  the slowest step of the diagnosis.
 - ``optimiser_s_<scenario>_largest_force``: the largest force of each shipped scenario.
 - ``optimiser_s_300x30_<objective>``: each objective on a generated instance of 300 nations ×
   30 capabilities whose requirement can be met; ``optimiser_s_300x30`` is the slowest.
@@ -23,10 +29,30 @@ import numpy as np
 from logistics_sim import load_scenario
 from logistics_sim.scenario import Objective
 from optimisation import build_instance, optimise, params_of
-from optimisation.instance import AllocationInstance, CapabilityData, NationData, fair_shares
-from optimisation.solve import SolveParams, Status, solve, solve_requirement
+from optimisation.diagnostics import conflict_set, relaxations
+from optimisation.instance import (
+    AllocationInstance,
+    CapabilityData,
+    NationData,
+    fair_shares,
+    with_requirement,
+)
+from optimisation.solve import (
+    SolveParams,
+    Status,
+    largest_share,
+    mix_targets,
+    solve,
+    solve_requirement,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+FAIRNESS_AND_COST = (
+    Objective.min_max_deviation,
+    Objective.min_sum_deviation,
+    Objective.min_cost,
+    Objective.lexicographic,
+)
 SHIPPED = ("ukraine_reassurance_150k", "all_europe", "force_60k", "no_us_enablers")
 
 
@@ -74,6 +100,32 @@ def _timed(call: object) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
+def baseline_parts(instance: AllocationInstance, params: SolveParams) -> dict[str, float]:
+    """Seconds of each step of the baseline's diagnosis, and of each largest-force division."""
+    out: dict[str, float] = {}
+    seconds, found = _timed(lambda: largest_share(instance, params))
+    out["optimiser_s_baseline_largest_share"] = seconds
+    share, _, units = found  # type: ignore[misc]
+    out["optimiser_s_baseline_conflict"] = _timed(
+        lambda: conflict_set(instance, params.time_limit_s)
+    )[0]
+    out["optimiser_s_baseline_relaxations"] = _timed(lambda: relaxations(instance, params))[0]
+    scaled = with_requirement(instance, mix_targets(instance, share))
+    for objective in FAIRNESS_AND_COST:
+        seconds, result = _timed(
+            lambda o=objective: solve_requirement(scaled, o, params, hint=units)
+        )
+        status = result.status  # type: ignore[attr-defined]
+        print(
+            f"optimiser baseline largest force {objective.value}: {status.value} in {seconds:.2f} s"
+        )
+        proven = status is Status.optimal
+        out[f"optimiser_s_baseline_largest_force_{objective.value}"] = (
+            seconds if proven else math.nan
+        )
+    return out
+
+
 def run_benchmarks() -> dict[str, float]:
     """Seconds per figure (see the module docstring); prints each solve's status."""
     out: dict[str, float] = {}
@@ -86,6 +138,7 @@ def run_benchmarks() -> dict[str, float]:
         lambda: solve_requirement(instance, baseline.burden_sharing.objective, params)
     )
     out["optimiser_s_baseline_verdict"] = seconds
+    out.update(baseline_parts(instance, params))
     for name in SHIPPED:
         path = ROOT / "scenarios" / f"{name}.yaml"
         if not path.exists():
@@ -99,12 +152,7 @@ def run_benchmarks() -> dict[str, float]:
         out[f"optimiser_s_{name}_largest_force"] = seconds
     generated = generated_instance()
     slowest = 0.0
-    for objective in (
-        Objective.min_max_deviation,
-        Objective.min_sum_deviation,
-        Objective.min_cost,
-        Objective.lexicographic,
-    ):
+    for objective in FAIRNESS_AND_COST:
         seconds, result = _timed(
             lambda o=objective: solve(generated, o, SolveParams(time_limit_s=60.0))
         )
