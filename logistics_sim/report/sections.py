@@ -276,14 +276,58 @@ def _optimiser_statements(
         titles["explanation"] = "The optimiser's explanation"
     known = [k for k, _ in OPTIMISER_FIELDS if k in opt]
     other = sorted(
-        k for k in opt if k not in titles and any(w in k.lower() for w in _STATEMENT_WORDS)
+        k
+        for k in opt
+        if k not in titles
+        and k not in _CONFLICT_SET_FIELDS
+        and any(w in k.lower() for w in _STATEMENT_WORDS)
     )
     out = []
     for key in [*known, *other]:
         items = _flatten(opt[key])
         if items:
             out.append((titles.get(key, key.replace("_", " ").capitalize()), items))
+    conflict = conflict_set_sentence(opt.get("conflict_set"), opt.get("conflict_set_minimal"))
+    if conflict:
+        out.append(("Limits that cannot all hold (conflict set)", [conflict]))
     return out
+
+
+_CONFLICT_SET_FIELDS = frozenset({"conflict_set", "conflict_set_minimal"})
+#: How each constraint family of the optimiser's conflict set reads, and what it lists.
+_FAMILY_WORDS = {
+    "capacity": "national capacity (rotation pool above the home-defence floor) of",
+    "requirement": "the requirement for",
+    "inventory": "the national inventory of",
+    "willingness": "the willingness of",
+    "personnel_cap": "the political cap on troops of",
+    "personnel_min": "the minimum troop contribution of",
+    "unit_cap": "the cap on units of",
+    "unit_min": "the minimum units of",
+}
+
+
+def conflict_set_sentence(records: Any, minimal: Any) -> str:
+    """The optimiser's conflict set in one sentence: each family with the nations or types."""
+    if not isinstance(records, list) or not records:
+        return ""
+    grouped: dict[str, list[str]] = {}
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        family = str(record.get("family", ""))
+        names = [str(record[k]) for k in ("nation", "capability") if record.get(k)]
+        grouped.setdefault(family, []).append(" ".join(names))
+    parts = [
+        f"{_FAMILY_WORDS.get(family, family.replace('_', ' ') + ' of')} {', '.join(names)}"
+        for family, names in grouped.items()
+    ]
+    tail = (
+        "; dropping any one of them would let the rest hold"
+        if minimal is True
+        else " (not proven to be the smallest such set)"
+    )
+    return "These limits cannot all hold together: " + "; ".join(parts) + tail + "."
 
 
 def _flatten(value: Any) -> list[str]:

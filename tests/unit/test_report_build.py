@@ -21,7 +21,12 @@ from logistics_sim.metrics import mean_ci
 from logistics_sim.report import SECTIONS, build_report
 from logistics_sim.report.build import _md_escape
 from logistics_sim.report.rundata import band, load_run_data
-from logistics_sim.report.sections import build_sections, fair_shares, interval
+from logistics_sim.report.sections import (
+    build_sections,
+    conflict_set_sentence,
+    fair_shares,
+    interval,
+)
 
 HOSTILE = "<script>alert(1)</script>"
 IMG_HOSTILE = '<img src=x onerror="alert(2)">'
@@ -331,3 +336,20 @@ def test_reinforcement_section_shows_the_other_sectors_supply_during_the_surge(
     # n / (n + z²) = 4 / 7.84 = 51 %, where the t interval would be the point 100 %
     assert "on time in 100% (51%–100%) of replications" in reinf
     assert "other sectors, surge window" in md
+
+
+def test_conflict_set_reads_as_one_sentence_by_family() -> None:
+    """The optimiser's raw records become planners' words: who, under which limit."""
+    records = [
+        {"capability": "", "family": "capacity", "nation": "BEL"},
+        {"capability": "", "family": "capacity", "nation": "CZE"},
+        {"capability": "logistics", "family": "requirement", "nation": ""},
+    ]
+    assert conflict_set_sentence(records, True) == (
+        "These limits cannot all hold together: national capacity (rotation pool above the "
+        "home-defence floor) of BEL, CZE; the requirement for logistics; dropping any one of "
+        "them would let the rest hold."
+    )
+    unproven = conflict_set_sentence(records, False)
+    assert unproven.endswith("(not proven to be the smallest such set).")
+    assert conflict_set_sentence([], True) == ""
