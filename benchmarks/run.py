@@ -13,6 +13,7 @@ profiles one baseline replication with cProfile and prints where the time goes.
 from __future__ import annotations
 
 import cProfile
+import gc
 import io
 import json
 import math
@@ -81,7 +82,11 @@ def baseline() -> tuple[object, object]:
 
 
 def cpu_seconds(func: Callable[[], object]) -> float:
-    """Process CPU seconds of one call (other jobs on the machine barely move it)."""
+    """Process CPU seconds of one call (other jobs on the machine barely move it).
+
+    Garbage left by earlier calls is collected first, so it is not charged to this one.
+    """
+    gc.collect()
     start = time.process_time()
     func()
     return time.process_time() - start
@@ -94,8 +99,10 @@ def model_figures() -> dict[str, float]:
     scenario, allocation = baseline()
     years = scenario.horizon_days / 365.0  # type: ignore[attr-defined]
     seed = scenario.experiment.seed  # type: ignore[attr-defined]
+    run_replication(scenario, allocation, seed, ROUNDS)  # warm-up: imports, route caches
     rates, seconds, cpu = [], [], []
     for replication in range(ROUNDS):
+        gc.collect()
         start, cpu_start = time.perf_counter(), time.process_time()
         result = run_replication(scenario, allocation, seed, replication)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - start
@@ -122,9 +129,13 @@ def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
     def slope(xs: list[float], ts: list[float]) -> float:
         return float(np.polyfit(np.log(xs), np.log(ts), 1)[0])
 
+    def median_cpu(call: Callable[[], object]) -> float:
+        """Median CPU seconds of ``ROUNDS`` calls (one call alone moves by +-10 %)."""
+        return statistics.median(cpu_seconds(call) for _ in range(ROUNDS))
+
     horizons = [365, 730, 1460]
     horizon_times = [
-        cpu_seconds(
+        median_cpu(
             lambda h=h: run_replication(
                 scenario.model_copy(update={"horizon_days": h}),  # type: ignore[attr-defined]
                 allocation,  # type: ignore[arg-type]
@@ -141,7 +152,7 @@ def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
         scaled["units"] = (scaled["units"] * factor).round().astype(int).clip(lower=1)
         scaled = scaled.drop(columns=[c for c in ("pool_units",) if c in scaled.columns])
         force_times.append(
-            cpu_seconds(lambda a=scaled: run_replication(scenario, a, 1, 0))  # type: ignore[misc]
+            median_cpu(lambda a=scaled: run_replication(scenario, a, 1, 0))  # type: ignore[misc]
         )
     return {
         "scaling_exponent_horizon": slope([float(h) for h in horizons], horizon_times),
