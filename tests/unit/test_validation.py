@@ -406,7 +406,10 @@ def test_criterion_metric_must_be_known(tiny_with: Make) -> None:
     s = tiny_with(lambda m: m["criteria"][1].update(metric="fill_ratio"))
     f = only(v.check_criteria_metrics_known(s))
     assert f.path == ("criteria", 1, "metric")
-    assert f.message.startswith("unknown metric 'fill_ratio'; known metrics: days_below_target")
+    assert f.message == (
+        "unknown metric 'fill_ratio'; known metrics: " + ", ".join(sorted(v.KNOWN_METRICS))
+    )
+    assert "covered_strength_mean_pax, days_below_target" in f.message  # sorted, all listed
 
 
 @pytest.mark.parametrize(
