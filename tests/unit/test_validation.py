@@ -409,7 +409,7 @@ def test_criterion_metric_must_be_known(tiny_with: Make) -> None:
     assert f.message == (
         "unknown metric 'fill_ratio'; known metrics: " + ", ".join(sorted(v.KNOWN_METRICS))
     )
-    assert "covered_strength_mean_pax, days_below_target" in f.message  # sorted, all listed
+    assert "covered_strength_min_pax, days_below_target" in f.message  # sorted, all listed
 
 
 @pytest.mark.parametrize(
