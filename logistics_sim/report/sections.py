@@ -1021,7 +1021,7 @@ def sensitivity_section(run: RunData) -> Section:
         sec.paragraphs.append(
             "No sweep was given, so no sensitivity chart is drawn. To see which inputs move the "
             "verdict, run for example `logistics-sim sweep SCENARIO --design oat --set "
-            "rotation.dwell_ratio=2,4 --set sustainment.stock_policy.reorder_point_days=3,7` and "
+            "rotation.dwell_ratio=2,4 --set sustainment.stock_policy.reorder_point_days=7,13` and "
             "pass the resulting sweep folder to `logistics-sim report --sweep FOLDER`."
         )
         return sec
