@@ -11,9 +11,10 @@ import math
 import pandas as pd
 import pytest
 from optimisation_fixture import PARAMS, instance, nation
+from ortools.linear_solver import pywraplp
 
 from logistics_sim.scenario import Objective
-from optimisation import optimise_instance
+from optimisation import formulation, optimise_instance
 from optimisation.instance import CapabilityData, achievable_personnel_pax, evaluate
 from optimisation.solve import Status, solve
 
@@ -114,6 +115,49 @@ def test_pool_rounding_binds_the_capacity() -> None:
     result = solve(inst, Objective.min_max_deviation, PARAMS)
     assert units_by_nation(result.allocation) == {"AAA": 2, "BBB": 2}
     assert evaluate(inst, result.allocation) == []
+
+
+def test_pool_hull_form_gives_the_same_optima_as_the_ceiling_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """(2) written as its hull is a reformulation: every objective's optimum is unchanged.
+
+    Tight pools, so the hull form is chosen; then the ceiling form is forced by allowing it no
+    binaries. Rounding decides the answer: the fair split is 3 + 3 units, but AAA's third unit
+    needs ceil(7.5) = 8 pool units (800 pax) and it spares 700, so AAA keeps 2 and BBB 4
+    (a hull that rounded pools down would let AAA take 3).
+    """
+    six = CapabilityData("inf", 100, 6)
+    inst = instance([nation("AAA", 700, 2.5), nation("BBB", 800, 2.0)], [six])
+    assert formulation.pool_load(inst) > formulation.TIGHT_POOL_LOAD
+    assert formulation.use_pool_hull(inst)
+    objectives = (Objective.min_max_deviation, Objective.min_sum_deviation, Objective.min_cost)
+    hull = {o: solve(inst, o, PARAMS) for o in objectives}
+    monkeypatch.setattr(formulation, "HULL_MAX_BINARIES", 0)
+    assert not formulation.use_pool_hull(inst)
+    for objective in objectives:
+        ceiling = solve(inst, objective, PARAMS)
+        assert hull[objective].status is ceiling.status is Status.optimal
+        assert hull[objective].objective_value == pytest.approx(ceiling.objective_value, abs=1e-6)
+        assert evaluate(inst, hull[objective].allocation) == []
+    assert units_by_nation(hull[Objective.min_max_deviation].allocation) == {"AAA": 2, "BBB": 4}
+
+
+@pytest.mark.parametrize("pool_rounding", ["add_pool_rounding", "add_pool_rounding_hull"])
+def test_each_form_of_pool_rounding_alone_rounds_every_pool_up(pool_rounding: str) -> None:
+    """Families (1), (2), (3), (5) only (no implied bounds to mask a wrong rounding). AAA spares
+    700 pax, multiplier 2.5, two types of 100 pax: 2 + 0 units tie up pools 5 + 0 (500 pax);
+    1 + 2 units tie up ceil(2.5) + ceil(5) = 3 + 5 (800 pax), which does not fit, although
+    pools rounded down (2 + 5) or the linear form (750 pax) would."""
+    for (inf, arty), feasible in (((2, 0), True), ((1, 2), False)):
+        caps = [CapabilityData("inf", 100, inf), CapabilityData("arty", 100, arty)]
+        model = formulation.new_model(instance([nation("AAA", 700, 2.5)], caps))
+        formulation.add_requirement(model)
+        formulation.add_unit_limits(model)
+        getattr(formulation, pool_rounding)(model)
+        formulation.add_national_capacity(model)
+        code = model.solver.Solve()
+        assert (code == pywraplp.Solver.OPTIMAL) is feasible, (inf, arty, code)
 
 
 def test_personnel_cap_minimum_and_unit_limits_hold() -> None:
