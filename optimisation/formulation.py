@@ -32,8 +32,8 @@ Constraints
                             Σ_v y_nkv ≤ 1;  x_nk = Σ_v v·y_nkv;  z_nk ≥ Σ_v ⌈m_nk·v⌉·y_nkv
         with V_nk the most units of type k that n's capacity (3) alone could rotate. The same
         integer solutions, but the relaxation can no longer round a pool down: on the
-        baseline's largest force (274 binaries) the four objectives are proven in 0.1–0.3 s
-        instead of 0.6–2.2 s; on all-Europe's (1,340) the proof was 1.5x slower, on the
+        baseline's largest force (274 binaries) the four objectives are proven in 0.2–0.4 s
+        instead of 0.6–2.4 s; on all-Europe's (1,340) the proof was 1.5x slower, on the
         generated 300 × 30 instance (loose pools) no better.
     (3) national capacity:  Σ_k p_k z_nk ≤ A_n                   ∀ n     (pool above the floor)
     (4) personnel limits:   L_n ≤ Σ_k p_k x_nk ≤ U_n             ∀ n
