@@ -147,7 +147,8 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
     out["covered_strength_mean_pax"] = float(covered.mean()) if has_days else math.nan
     out["covered_strength_min_pax"] = float(covered.min()) if has_days else math.nan
     target = scenario.force.target_deployed_pax
-    out["days_below_target"] = float((strength < target).sum())
+    # slots held, not troops in theatre: an overlapping relief must not hide a gapped slot
+    out["days_below_target"] = float((covered < target).sum())
 
     closure = rows["initial_deployment_closure_days"]["value"].to_numpy(dtype="float64")
     out["initial_deployment_closure_days"] = float(closure[0]) if closure.size else math.nan

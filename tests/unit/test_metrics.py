@@ -95,6 +95,7 @@ def test_replication_metrics_hand_counted(tiny):
         (0, "covered_pax", "GBR", "west", "mech_inf", "", "", 2400.0),
         (0, "covered_pax", "FRA", "east", "mech_inf", "", "", 600.0),
         (1, "covered_pax", "GBR", "west", "mech_inf", "", "", 3000.0),
+        (1, "covered_pax", "FRA", "east", "mech_inf", "", "", 200.0),
         (5, "gapped_slots", "FRA", "east", "mech_inf", "", "", 1.0),
         (0, "demand_t", "", "west", "", "I", "", 100.0),
         (0, "consumed_t", "", "west", "", "I", "", 80.0),
@@ -118,8 +119,9 @@ def test_replication_metrics_hand_counted(tiny):
     m = replication_metrics(frame(rows), tiny)
     assert m["deployed_strength_mean_pax"] == pytest.approx((3300 + 3300 + 1000) / 120)
     assert m["deployed_strength_min_pax"] == 0.0
-    assert m["days_below_target"] == 118  # day 0 (3300) and day 1 (3300) meet 3200
-    assert m["covered_strength_mean_pax"] == pytest.approx((3000 + 3000) / 120)
+    # only day 1 holds 3200 in slots; day 0's 3300 troops are a relief overlapping a gap
+    assert m["days_below_target"] == 119
+    assert m["covered_strength_mean_pax"] == pytest.approx((3000 + 3200) / 120)
     assert m["covered_strength_min_pax"] == 0.0  # days without rows hold nothing
     assert m["initial_deployment_closure_days"] == 12.5
     assert m["rotation_gap_unit_days"] == 3.0
@@ -138,8 +140,9 @@ def test_warmup_removes_early_days(tiny):
         update={"experiment": tiny.experiment.model_copy(update={"warmup_days": 1.0})}
     )
     rows = [
-        (d, "deployed_pax", "GBR", "west", "mech_inf", "", "", 0.0 if d == 0 else 3200.0)
+        (d, metric, "GBR", "west", "mech_inf", "", "", 0.0 if d == 0 else 3200.0)
         for d in range(120)
+        for metric in ("deployed_pax", "covered_pax")
     ]
     rows.append((0, "gapped_slots", "GBR", "west", "mech_inf", "", "", 4.0))
     rows.append((-1, "initial_deployment_closure_days", "", "", "", "", "", 1.0))
