@@ -42,17 +42,22 @@ reaches the reorder point (the (r, nQ) policy). Depots start with ``initial_days
 capped by capacity.
 
 Dispatch rule (documented choice). Whenever a vehicle (one train, convoy or aircraft sortie) is
-free, after each day's consumption and when stock reaches a rear hub, each fleet in scenario order
-sends its free vehicles, lowest index first, one decision at a time:
+free, after each day's consumption and when stock reaches a rear hub, loads are decided one at a
+time. Each fleet with a free vehicle proposes a load:
 
 1. candidates are the (depot, class) pairs of the depots the fleet serves (``serves``, or every
    depot its mode reaches from its base) whose position is below the reorder point, whose rate is
    positive and whose class the base holds;
-2. the vehicle goes to the candidate with the lowest days of supply (position / rate; ties by
-   depot then class in scenario order) and loads that class up to its need (``order_need_t``);
+2. its load goes to the candidate with the lowest days of supply (position / rate; ties by
+   depot then class in scenario order) and carries that class up to its need (``order_need_t``);
 3. spare payload tops up the other classes of the same depot that the policy would order for
    (below their order-up-to level; under fixed lots, below their reorder point), lowest days of
    supply first.
+
+The proposal for the most depleted (depot, class) wins; among fleets proposing the same days of
+supply, the one with the quickest planned trip (route plus mean loading and unloading) sends it,
+ties in scenario order. So a depot is resupplied by the nearest free vehicle that can reach it,
+not by whichever fleet the scenario lists first.
 
 A load never exceeds the payload, the base's stock or the depot's free capacity after what is
 already on its way, so a delivery always fits. A free vehicle with nothing to do waits for the
@@ -216,6 +221,26 @@ class Load:
         return math.fsum(t for _, t in self.tonnes_by_class)
 
 
+def _need_t(s: DepotClassState, policy: StockPolicy) -> float:
+    """Tonnes the policy asks for and the base can give (rule steps 2 and 3)."""
+    return min(order_need_t(s.position_t, s.rate_t_per_day, s.capacity_t, policy), s.available_t)
+
+
+def first_choice(
+    states: Sequence[DepotClassState], policy: StockPolicy
+) -> tuple[float, int] | None:
+    """Rule steps 1-2: (days of supply, index) of the most depleted candidate, None if none.
+
+    ``states`` are in scenario order (sector, then class), which breaks ties.
+    """
+    candidates = [
+        (s.position_t / s.rate_t_per_day, i)
+        for i, s in enumerate(states)
+        if below_reorder_point(s.position_t, s.rate_t_per_day, policy) and _need_t(s, policy) > 0
+    ]
+    return min(candidates) if candidates else None
+
+
 def plan_load(
     states: Sequence[DepotClassState], policy: StockPolicy, payload_t: float
 ) -> Load | None:
@@ -224,22 +249,11 @@ def plan_load(
     ``states`` are in scenario order (sector, then class), which breaks ties. None when no
     candidate is below its reorder point with stock at the base.
     """
-
-    def need(s: DepotClassState) -> float:
-        return min(
-            order_need_t(s.position_t, s.rate_t_per_day, s.capacity_t, policy),
-            s.available_t,
-        )
-
-    candidates = [
-        (s.position_t / s.rate_t_per_day, i, s)
-        for i, s in enumerate(states)
-        if below_reorder_point(s.position_t, s.rate_t_per_day, policy) and need(s) > 0
-    ]
-    if not candidates:
+    choice = first_choice(states, policy)
+    if choice is None:
         return None
-    _, _, first = min(candidates, key=lambda x: (x[0], x[1]))
-    first_t = min(payload_t, need(first))
+    first = states[choice[1]]
+    first_t = min(payload_t, _need_t(first, policy))
     cargo = [(first.supply_class, first_t)]
     spare = payload_t - first_t
     others = sorted(
@@ -250,7 +264,7 @@ def plan_load(
     for _, _, s in others:
         if spare <= 0:
             break
-        top_up = min(spare, need(s))
+        top_up = min(spare, _need_t(s, policy))
         if top_up > 0:
             cargo.append((s.supply_class, top_up))
             spare -= top_up
@@ -260,6 +274,14 @@ def plan_load(
 # ---------------------------------------------------------------------------------------------
 # The SimPy side.
 # ---------------------------------------------------------------------------------------------
+
+
+class _Proposal(NamedTuple):
+    """A fleet's first choice (rule steps 1-2) and the states its full load is planned from."""
+
+    days_of_supply: float
+    sector: str
+    states: list[DepotClassState]
 
 
 @dataclass
@@ -272,6 +294,7 @@ class _FleetState:
     routes: dict[str, Route]  # sector -> outbound route from the base to its depot
     returns: dict[str, Route | None]
     keys: tuple[SectorClass, ...] = ()  # the (sector, class) pairs it can resupply, in order
+    trip_days: dict[str, float] = field(default_factory=dict)  # planned, base to depot, loaded
     idle: list[simpy.Event] = field(default_factory=list)
     #: True when the last plan found nothing to do and nothing has since raised a need (below).
     settled: bool = False
@@ -370,6 +393,7 @@ class SustainmentEngine:
         self._rates_at_change = -1  # force.strength_changes when the rates were last set
         self._last_record_t = env.now
         self._dispatching = False
+        self._proposals: dict[int, _Proposal | None] = {}  # fleet index -> its first choice
 
         all_keys = [(s, c) for s in self.sectors for c in self.classes]
         moved_keys = list(self.stock_t)
@@ -409,9 +433,9 @@ class SustainmentEngine:
             routes[sector] = route
             returns[sector] = self.network.route(depot, fleet.base_node, (fleet.mode,))
         keys = tuple((sector, c) for sector in routes for c in self.moved)
-        return _FleetState(
-            fleet, sampler(fleet.load_days), sampler(fleet.unload_days), routes, returns, keys
-        )
+        load, unload = sampler(fleet.load_days), sampler(fleet.unload_days)
+        trip = {s: r.planned_days + load.mean + unload.mean for s, r in routes.items()}
+        return _FleetState(fleet, load, unload, routes, returns, keys, trip)
 
     def _set_rates(self, rates: dict[SectorClass, float]) -> None:
         """Adopt the day's demand rates and the reorder points in tonnes that follow from them.
@@ -447,45 +471,76 @@ class SustainmentEngine:
             return
         self._dispatching = True
         try:
-            for fs in self.fleets:
-                if fs.idle and not fs.settled:
-                    self._dispatch_fleet(fs)
+            proposals = self._proposals
+            while (decision := self._next_load(proposals)) is not None:
+                index, load = decision
+                fs = self.fleets[index]
+                self._reserve(fs, load)
+                fs.idle.pop(0).succeed(load)
+                self._forget_stale(proposals, index, load)
         finally:
             self._dispatching = False
 
-    def _dispatch_fleet(self, fs: _FleetState) -> None:
-        """Plan the fleet's free vehicles one by one, keeping its view of stocks up to date."""
-        base = fs.fleet.base_node
-        hub = self.hub_stock_t
-        available = {c: hub.get((base, c), math.inf) for c in self.moved}
-        stock, in_transit = self.stock_t, self.in_transit_t
-        position = {key: stock[key] + in_transit[key] for key in fs.keys}
-        while fs.idle:
-            load = self._plan(fs, position, available)
-            if load is None:
+    def _next_load(self, proposals: dict[int, _Proposal | None]) -> tuple[int, Load] | None:
+        """The next load (module docstring): the most depleted first, then the quickest trip.
+
+        ``proposals`` keeps each fleet's first choice until something changes it (see
+        _forget_stale and _unsettle); None is a fleet with nothing to do (settled). Only the
+        winner's load is worked out in full.
+        """
+        best: tuple[tuple[float, float, int], _Proposal] | None = None
+        for index, fs in enumerate(self.fleets):
+            if not fs.idle or fs.settled:
+                continue
+            if index not in proposals:
+                proposals[index] = self._propose(fs)
+            proposal = proposals[index]
+            if proposal is None:
                 fs.settled = True
-                return
-            self._reserve(fs, load)
-            for c, _ in load.tonnes_by_class:
-                position[(load.sector, c)] = self.position_t((load.sector, c))
-                available[c] = self.hub_available_t(base, c)
-            fs.idle.pop(0).succeed(load)
+                continue
+            rank = (proposal.days_of_supply, fs.trip_days[proposal.sector], index)
+            if best is None or rank < best[0]:
+                best = (rank, proposal)
+        if best is None:
+            return None
+        index = best[0][2]
+        load = plan_load(best[1].states, self.policy, self.fleets[index].fleet.payload_t)
+        assert load is not None  # the proposal has a candidate
+        return index, load
+
+    def _forget_stale(self, proposals: dict[int, _Proposal | None], sent: int, load: Load) -> None:
+        """Drop the proposals that ``load`` may have changed; the others stand as planned.
+
+        A load raises positions in its own sector only and lowers stock at its fleet's base
+        only, so a proposal for another sector from a fleet at another base is still the plan.
+        """
+        base = self.fleets[sent].fleet.base_node
+        for index, fs in enumerate(self.fleets):
+            proposal = proposals.get(index)
+            if (
+                index == sent
+                or fs.fleet.base_node == base
+                or (proposal is not None and proposal.sector == load.sector)
+            ):
+                proposals.pop(index, None)
 
     def _unsettle(self, base: str | None = None) -> None:
         """Mark fleets for planning again (those at ``base``, or all)."""
-        for fs in self.fleets:
+        for index, fs in enumerate(self.fleets):
             if base is None or fs.fleet.base_node == base:
                 fs.settled = False
+                self._proposals.pop(index, None)
 
-    def _plan(
-        self, fs: _FleetState, position: dict[SectorClass, float], available: dict[str, float]
-    ) -> Load | None:
-        """The dispatch rule for one of the fleet's free vehicles.
+    def _propose(self, fs: _FleetState) -> _Proposal | None:
+        """What one of the fleet's free vehicles would take: its first choice (rule steps 1-2).
 
         Only sectors with a class below its reorder point can hold the first choice and its
         top-ups, so the rule sees just those (in scenario order, which keeps its tie-breaks).
         """
-        reorder_t = self._reorder_t
+        hub = self.hub_stock_t
+        available = {c: hub.get((fs.fleet.base_node, c), math.inf) for c in self.moved}
+        stock, in_transit, reorder_t = self.stock_t, self.in_transit_t, self._reorder_t
+        position = {key: stock[key] + in_transit[key] for key in fs.keys}
         sectors = {
             sector
             for (sector, c), p in position.items()
@@ -506,7 +561,11 @@ class SustainmentEngine:
             for sector, c in fs.keys
             if sector in sectors
         ]
-        return plan_load(states, self.policy, fs.fleet.payload_t)
+        choice = first_choice(states, self.policy)
+        if choice is None:
+            return None
+        days, at = choice
+        return _Proposal(days, states[at].sector, states)
 
     def _reserve(self, fs: _FleetState, load: Load) -> None:
         """Take the load from the base (reordering it from the national source) and book it."""

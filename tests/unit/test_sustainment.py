@@ -247,6 +247,19 @@ def test_water_is_demand_met_in_theatre_never_shipped_or_stocked() -> None:
     assert daily[(daily["metric"] == "shipped_t") & (daily["supply_class"] == "water")].empty
 
 
+def test_the_quickest_free_fleet_serves_a_depot_whatever_the_fleet_order() -> None:
+    """Two fleets at the same base on the same route; the one listed first loads and unloads
+    in 2 days each, the other in 0.25: every load goes by the quicker one while it has free
+    trains (six, against a few loads a week), so the slower fleet never moves."""
+    m = supply_line_mapping(horizon_days=60, trains=6)
+    slow = {**m["sustainment"]["fleets"][0], "id": "slow", "load_days": 2.0, "unload_days": 2.0}
+    m["sustainment"]["fleets"].insert(0, slow)
+    daily = run_replication(build_scenario(m), ALLOCATION, 3, 0).daily
+    busy = daily[daily["metric"] == "fleet_utilisation"].groupby("node")["value"].sum()
+    assert busy["trains"] > 0
+    assert busy["slow"] == 0
+
+
 def test_us_enabler_fleet_exists_only_with_us_airlift() -> None:
     m = supply_line_mapping(horizon_days=10)
     m["sustainment"]["fleets"][0]["us_enabler"] = True
