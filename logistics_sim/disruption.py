@@ -16,7 +16,10 @@ durations. The whole schedule is drawn from the ``disruption`` generator at cons
 
 Impact: with air defence off every strike (scheduled or random) removes
 ``capacity_loss_factor_when_off`` times its capacity loss, capped at a full closure:
-``f_off = 1 - min(1, (1 - f) x factor)``.
+``f_off = 1 - min(1, (1 - f) x factor)``. A strike with ``stock_destroyed_share`` also destroys
+that share of the stock held at its target node (a forward depot or rear hub; nothing elsewhere),
+scaled the same way without air defence (``min(1, share x factor)``): each function in
+``stock_hit_listeners`` (sustainment's) is called with the node and the share when it lands.
 
 Seasons: a season is active on simulated day ``d`` when the date ``start_date + d`` has a day of
 the year within ``[start_day_of_year, end_day_of_year]`` (inclusive; a window with start > end
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +56,7 @@ class Strike:
     target: str
     duration_days: float
     capacity_factor: float
+    stock_destroyed_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,13 @@ def strike_capacity_factor(capacity_factor: float, air_defence: AirDefence) -> f
         return capacity_factor
     loss = (1.0 - capacity_factor) * air_defence.capacity_loss_factor_when_off
     return 1.0 - min(1.0, loss)
+
+
+def strike_stock_share(share: float, air_defence: AirDefence) -> float:
+    """Share of a struck node's stock destroyed: the scenario's, or more without air defence."""
+    if air_defence.enabled:
+        return share
+    return min(1.0, share * air_defence.capacity_loss_factor_when_off)
 
 
 def random_strikes(
@@ -97,7 +108,8 @@ def random_strikes(
         keep = float(rng.random()) < rate / rate_max
         if keep:
             factor = strike_capacity_factor(group.capacity_factor, air_defence)
-            strikes.append(Strike(t, target, days, factor))
+            share = strike_stock_share(group.stock_destroyed_share, air_defence)
+            strikes.append(Strike(t, target, days, factor, share))
 
 
 def season_active(season: Season, day_of_year: int) -> bool:
@@ -141,6 +153,8 @@ class DisruptionEngine:
         self.env = env
         self.network = network
         self.recorder = recorder
+        #: Called with (node, share destroyed) when a strike that destroys stock lands.
+        self.stock_hit_listeners: list[Callable[[str, float], None]] = []
         air_defence = scenario.us_enablers.air_defence
         dis = scenario.disruptions
         strikes: list[Strike] = [
@@ -149,6 +163,7 @@ class DisruptionEngine:
                 s.target,
                 sampler(s.duration_days).sample(rng),
                 strike_capacity_factor(s.capacity_factor, air_defence),
+                strike_stock_share(s.stock_destroyed_share, air_defence),
             )
             for s in dis.scheduled
         ]
@@ -171,6 +186,9 @@ class DisruptionEngine:
         yield self.env.timeout(strike.start_day)
         cause = f"strike:{n}"
         self.network.set_factor(strike.target, cause, strike.capacity_factor)
+        if strike.stock_destroyed_share > 0:
+            for listener in self.stock_hit_listeners:
+                listener(strike.target, strike.stock_destroyed_share)
         if math.isfinite(strike.duration_days):
             yield self.env.timeout(strike.duration_days)
             self.network.set_factor(strike.target, cause, 1.0)

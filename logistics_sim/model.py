@@ -126,13 +126,14 @@ def build_model(
         env, scenario, force, network, rotation, rngs["reinforcement"], recorder
     )
     model.subsystems.append(reinforcement)
-    model.subsystems.append(DisruptionEngine(env, scenario, network, rngs["disruption"], recorder))
+    disruption = DisruptionEngine(env, scenario, network, rngs["disruption"], recorder)
+    model.subsystems.append(disruption)
     if scenario.sustainment.enabled:
-        model.subsystems.append(
-            SustainmentEngine(
-                env, scenario, force, network, rngs["demand"], rngs["transport"], recorder
-            )
+        sustainment = SustainmentEngine(
+            env, scenario, force, network, rngs["demand"], rngs["transport"], recorder
         )
+        disruption.stock_hit_listeners.append(sustainment.destroy_stock)
+        model.subsystems.append(sustainment)
     model.tick = env.process(model._tick())
     return model
 

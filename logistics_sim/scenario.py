@@ -479,6 +479,9 @@ class ScheduledStrike(Sourced):
     start_day: NonNegFloat
     duration_days: Dist
     capacity_factor: Fraction = Field(description="Capacity left while damaged (0 = closed).")
+    stock_destroyed_share: Fraction = Field(
+        default=0.0, description="Share of the stock held at the target node destroyed."
+    )
 
 
 class RandomStrikes(Sourced):
@@ -488,6 +491,9 @@ class RandomStrikes(Sourced):
     rate_per_year: NonNegFloat = Field(description="Strikes per year with US air defence on.")
     duration_days: Dist
     capacity_factor: Fraction
+    stock_destroyed_share: Fraction = Field(
+        default=0.0, description="Share of the stock held at the struck node destroyed."
+    )
 
 
 class Season(Sourced):

@@ -69,9 +69,13 @@ the base is closed it waits, re-checked hourly), move loaded (priority 1), unloa
 first). A movement that does not arrive (diverted by a full air hub, no route left) loses its
 load (``lost_t``). Fleets with ``us_enabler`` exist only when ``us_enablers.airlift.enabled``.
 
+Strikes (disruption.py) may destroy a share of the stock at a depot or rear hub
+(``destroy_stock``): the daily ``destroyed_t`` by sector and class, ``hub_destroyed_t`` by rear
+hub and class for the run; a rear hub reorders what it lost.
+
 Whole-run values: ``shipped_t``, ``lost_t``, ``in_transit_t`` (end of run) by supply class, so that
 ``shipped_t = delivered_t + in_transit_t + lost_t``; ``initial_stock_t`` by sector and class, so
-that a depot's stock on any day = initial + delivered - consumed to date.
+that a depot's stock on any day = initial + delivered - consumed - destroyed to date.
 """
 
 from __future__ import annotations
@@ -386,6 +390,8 @@ class SustainmentEngine:
         self.lost_t = dict.fromkeys(self.moved, 0.0)
         self.delivered_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
+        self.destroyed_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
+        self.hub_destroyed_t: dict[tuple[str, str], float] = dict.fromkeys(self.hub_stock_t, 0.0)
         self.consumed_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.rate: dict[SectorClass, float] = {}
         self._reorder_t: dict[SectorClass, float] = {}
@@ -408,6 +414,7 @@ class SustainmentEngine:
         self._b_consumed = block("consumed_t", dims(all_keys))
         self._b_shortfall = block("shortfall_t", dims(all_keys))
         self._b_delivered = block("delivered_t", dims(moved_keys))
+        self._b_destroyed = block("destroyed_t", dims(moved_keys))
         self._b_stock = block("stock_t", dims(moved_keys))
         self._b_dos = block("days_of_supply", dims(moved_keys))
         self._b_fleet = block("fleet_utilisation", [{"node": fs.fleet.id} for fs in self.fleets])
@@ -576,8 +583,32 @@ class SustainmentEngine:
             level = self.hub_stock_t.get((base, c))
             if level is not None:
                 self.hub_stock_t[(base, c)] = level - min(tonnes, level)
-                arrival = self.env.timeout(self.lead_time.sample(self.transport_rng))
-                arrival.callbacks.append(partial(self._restock, base, c, tonnes))
+                self._reorder_at_base(base, c, tonnes)
+
+    def _reorder_at_base(self, base: str, supply_class: str, tonnes: float) -> None:
+        """Base stock: what leaves a rear hub is reordered from the national source."""
+        arrival = self.env.timeout(self.lead_time.sample(self.transport_rng))
+        arrival.callbacks.append(partial(self._restock, base, supply_class, tonnes))
+
+    def destroy_stock(self, node: str, share: float) -> None:
+        """A strike on ``node`` destroys ``share`` of the stock held there (depot or rear hub).
+
+        A depot's loss lowers its inventory position, so the fleets plan again; a rear hub
+        reorders what it lost, as it reorders what it loads out.
+        """
+        for key in self._moved_keys:
+            if self.depot_of[key[0]] == node:
+                lost = self.stock_t[key] * share
+                self.stock_t[key] -= lost
+                self.destroyed_today_t[key] += lost
+        for (base, c), level in self.hub_stock_t.items():
+            if base == node and level > 0:
+                lost = level * share
+                self.hub_stock_t[(base, c)] = level - lost
+                self.hub_destroyed_t[(base, c)] += lost
+                self._reorder_at_base(base, c, lost)
+        self._unsettle()
+        self.dispatch()
 
     def _restock(self, base: str, supply_class: str, tonnes: float, _: simpy.Event) -> None:
         """Base-stock reorder: tonnes loaded out arrive from the national source a lead time later.
@@ -692,6 +723,7 @@ class SustainmentEngine:
         add(day, self._b_consumed, consumed)
         add(day, self._b_shortfall, shortfall)
         add(day, self._b_delivered, [self.delivered_today_t[k] for k in self._moved_keys])
+        add(day, self._b_destroyed, [self.destroyed_today_t[k] for k in self._moved_keys])
         add(day, self._b_stock, [self.stock_t[k] for k in self._moved_keys])
         add(
             day,
@@ -707,6 +739,7 @@ class SustainmentEngine:
         add(day, self._b_fleet, utilisation)
         self._last_record_t = env.now
         self.delivered_today_t = dict.fromkeys(self.stock_t, 0.0)
+        self.destroyed_today_t = dict.fromkeys(self.stock_t, 0.0)
         self._unsettle()
         self.dispatch()
 
@@ -730,6 +763,8 @@ class SustainmentEngine:
             add_run("in_transit_t", in_transit, supply_class=c)
         for (s, c), tonnes in self.initial_stock_t.items():
             add_run("initial_stock_t", tonnes, sector=s, supply_class=c)
+        for (base, c), tonnes in self.hub_destroyed_t.items():
+            add_run("hub_destroyed_t", tonnes, node=base, supply_class=c)
 
 
 def _slack(capacity_t: float) -> float:

@@ -18,8 +18,9 @@ from logistics_sim.disruption import (
     season_active,
     season_windows,
     strike_capacity_factor,
+    strike_stock_share,
 )
-from logistics_sim.model import run_replication
+from logistics_sim.model import build_model, run_replication, subsystem_rngs
 from logistics_sim.network import LocNetwork
 from logistics_sim.recording import Recorder
 from logistics_sim.scenario import AirDefence, InTransitPolicy, Mode, RandomStrikes, Season
@@ -34,6 +35,55 @@ def test_strike_impact_without_air_defence_is_scaled_and_capped() -> None:
     assert strike_capacity_factor(0.5, OFF) == pytest.approx(0.25)  # loss 0.5 x 1.5 = 0.75
     assert strike_capacity_factor(0.2, OFF) == 0.0  # loss 0.8 x 1.5 capped at a full closure
     assert strike_capacity_factor(1.0, OFF) == 1.0
+
+
+def test_stock_destroyed_without_air_defence_is_scaled_and_capped() -> None:
+    assert strike_stock_share(0.4, ON) == 0.4
+    assert strike_stock_share(0.4, OFF) == pytest.approx(0.6)  # 0.4 x 1.5
+    assert strike_stock_share(0.8, OFF) == 1.0  # capped: all of it
+    assert strike_stock_share(0.0, OFF) == 0.0
+
+
+def test_a_strike_on_a_depot_destroys_that_share_of_its_stock_only() -> None:
+    """No fleets, so stock only falls by the day's draw: a strike at t = 10.5 halves what the
+    west depot held at the end of day 9; day 10's stock is that half less day 10's draw. The
+    east depot is untouched, and the depot keeps working (capacity factor 1)."""
+    m = supply_line_mapping(horizon_days=20)
+    m["sustainment"]["fleets"] = []
+    m["disruptions"] = {"scheduled": [
+        {"target": "DEPOT_W", "start_day": 10.5, "duration_days": 1.0, "capacity_factor": 1.0,
+         "stock_destroyed_share": 0.5, "assumption": "test"}]}  # fmt: skip
+    daily = run_replication(build_scenario(m), ALLOCATION, 1, 0).daily
+    for cls in ("I", "III", "V"):
+        stock = series(daily, "stock_t", sector="west", supply_class=cls)
+        destroyed = series(daily, "destroyed_t", sector="west", supply_class=cls)
+        consumed = series(daily, "consumed_t", sector="west", supply_class=cls)
+        assert destroyed[10] == pytest.approx(0.5 * stock[9], rel=1e-12)
+        assert destroyed.drop(10).eq(0).all()
+        assert stock[10] == pytest.approx(stock[9] - destroyed[10] - consumed[10], abs=1e-9)
+        assert series(daily, "destroyed_t", sector="east", supply_class=cls).eq(0).all()
+
+
+def test_a_strike_on_a_rear_hub_destroys_its_stock_which_is_reordered() -> None:
+    """All of the rear hub's stock goes at t = 5.5 (recorded by class for the run), and the base
+    stock policy reorders it, 20 days later (so nothing else arrives in between)."""
+    m = supply_line_mapping(horizon_days=60)
+    m["sustainment"]["source_lead_time_days"] = 20.0
+    m["disruptions"] = {"scheduled": [
+        {"target": "RH", "start_day": 5.5, "duration_days": 0.5, "capacity_factor": 1.0,
+         "stock_destroyed_share": 1.0, "assumption": "test"}]}  # fmt: skip
+    env = simpy.Environment()
+    scenario = build_scenario(m)
+    recorder = Recorder(scenario.horizon_days)
+    model = build_model(env, scenario, ALLOCATION, subsystem_rngs(1, 0), recorder)
+    sustainment = next(s for s in model.subsystems if isinstance(s, SustainmentEngine))
+    env.run(until=5.4)
+    before = dict(sustainment.hub_stock_t)
+    env.run(until=5.6)
+    assert all(level == 0.0 for level in sustainment.hub_stock_t.values())
+    assert sustainment.hub_destroyed_t == pytest.approx(before)
+    env.run(until=model.tick)
+    assert sum(sustainment.hub_stock_t.values()) > 0  # reordered stock came back
 
 
 def test_random_strikes_common_random_numbers_on_is_a_subset_of_off() -> None:
@@ -200,8 +250,6 @@ def _two_crossings(policy: InTransitPolicy) -> tuple[simpy.Environment, Sustainm
     for node in m["network"]["nodes"]:
         if node["id"] == "PRZ":
             node["handling_days"] = 0.5
-    from logistics_sim.model import build_model, subsystem_rngs
-
     sc = build_scenario(m)
     env = simpy.Environment()
     model = build_model(env, sc, ALLOCATION, subsystem_rngs(1, 0), Recorder(sc.horizon_days))
