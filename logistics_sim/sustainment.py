@@ -300,8 +300,6 @@ class _FleetState:
     keys: tuple[SectorClass, ...] = ()  # the (sector, class) pairs it can resupply, in order
     trip_days: dict[str, float] = field(default_factory=dict)  # planned, base to depot, loaded
     idle: list[simpy.Event] = field(default_factory=list)
-    #: True when the last plan found nothing to do and nothing has since raised a need (below).
-    settled: bool = False
     busy: int = 0
     busy_area: float = 0.0
     last_t: float = 0.0
@@ -454,25 +452,15 @@ class SustainmentEngine:
         days = self.policy.reorder_point_days
         self._reorder_t = {key: days * rate for key, rate in rates.items()}
 
-    # -- state queries -------------------------------------------------------------------------
-
-    def hub_available_t(self, base: str, supply_class: str) -> float:
-        """Tonnes of a class at a fleet's base (inf at a national source)."""
-        return self.hub_stock_t.get((base, supply_class), math.inf)
-
-    def position_t(self, key: SectorClass) -> float:
-        """Inventory position of a depot and class: stock + tonnes on their way to it."""
-        return self.stock_t[key] + self.in_transit_t[key]
-
     # -- dispatch ------------------------------------------------------------------------------
 
     def dispatch(self) -> None:
         """Give free vehicles their loads by the dispatch rule until none is needed.
 
-        A fleet whose last plan found nothing stays *settled* until something can raise a
-        need: a day's consumption and new rates, a lost load, or stock reaching its base.
+        A fleet whose last proposal was nothing keeps it until something can raise a need: a
+        day's consumption and new rates, a lost load, or stock reaching its empty base.
         Deliveries move tonnes from in transit to stock and reservations only lower needs, so
-        skipping a settled fleet gives the same loads as planning it again.
+        keeping it gives the same loads as planning again.
         """
         if self._dispatching:
             return
@@ -492,18 +480,17 @@ class SustainmentEngine:
         """The next load (module docstring): the most depleted first, then the quickest trip.
 
         ``proposals`` keeps each fleet's first choice until something changes it (see
-        _forget_stale and _unsettle); None is a fleet with nothing to do (settled). Only the
-        winner's load is worked out in full.
+        _forget_stale and _unsettle); None is a fleet with nothing to do. Only the winner's load
+        is worked out in full.
         """
         best: tuple[tuple[float, float, int], _Proposal] | None = None
         for index, fs in enumerate(self.fleets):
-            if not fs.idle or fs.settled:
+            if not fs.idle:
                 continue
             if index not in proposals:
                 proposals[index] = self._propose(fs)
             proposal = proposals[index]
             if proposal is None:
-                fs.settled = True
                 continue
             rank = (proposal.days_of_supply, fs.trip_days[proposal.sector], index)
             if best is None or rank < best[0]:
@@ -519,23 +506,21 @@ class SustainmentEngine:
         """Drop the proposals that ``load`` may have changed; the others stand as planned.
 
         A load raises positions in its own sector only and lowers stock at its fleet's base
-        only, so a proposal for another sector from a fleet at another base is still the plan.
+        only, so a proposal for another sector from a fleet at another base is still the plan,
+        and a fleet with nothing to propose still has nothing.
         """
         base = self.fleets[sent].fleet.base_node
         for index, fs in enumerate(self.fleets):
             proposal = proposals.get(index)
-            if (
-                index == sent
-                or fs.fleet.base_node == base
-                or (proposal is not None and proposal.sector == load.sector)
+            if proposal is not None and (
+                index == sent or fs.fleet.base_node == base or proposal.sector == load.sector
             ):
-                proposals.pop(index, None)
+                del proposals[index]
 
     def _unsettle(self, base: str | None = None) -> None:
-        """Mark fleets for planning again (those at ``base``, or all)."""
+        """Make fleets propose again (those at ``base``, or all)."""
         for index, fs in enumerate(self.fleets):
             if base is None or fs.fleet.base_node == base:
-                fs.settled = False
                 self._proposals.pop(index, None)
 
     def _propose(self, fs: _FleetState) -> _Proposal | None:
