@@ -526,38 +526,46 @@ class SustainmentEngine:
     def _propose(self, fs: _FleetState) -> _Proposal | None:
         """What one of the fleet's free vehicles would take: its first choice (rule steps 1-2).
 
-        Only sectors with a class below its reorder point can hold the first choice and its
-        top-ups, so the rule sees just those (in scenario order, which keeps its tie-breaks).
+        The rule's steps 1-2 (``first_choice``) on plain numbers, since this runs on every
+        decision of every fleet: the candidate with the lowest days of supply, ties in scenario
+        order. Only the chosen sector's states are kept: the full load (``plan_load``) takes its
+        first choice and its top-ups from that sector alone.
         """
-        hub = self.hub_stock_t
-        available = {c: hub.get((fs.fleet.base_node, c), math.inf) for c in self.moved}
-        stock, in_transit, reorder_t = self.stock_t, self.in_transit_t, self._reorder_t
-        position = {key: stock[key] + in_transit[key] for key in fs.keys}
-        sectors = {
-            sector
-            for (sector, c), p in position.items()
-            if p < reorder_t[(sector, c)] and available[c] > 0
-        }
-        if not sectors:
+        hub, base = self.hub_stock_t, fs.fleet.base_node
+        stock, in_transit, reorder_t, rate = (
+            self.stock_t,
+            self.in_transit_t,
+            self._reorder_t,
+            self.rate,
+        )
+        policy, capacity = self.policy, self.capacity_t
+        best_days, best_sector = math.inf, ""
+        for key in fs.keys:
+            rate_t = rate[key]
+            position = stock[key] + in_transit[key]
+            if rate_t <= 0 or position >= reorder_t[key]:
+                continue
+            available = hub.get((base, key[1]), math.inf)
+            if min(order_need_t(position, rate_t, capacity[key], policy), available) <= 0:
+                continue
+            days = position / rate_t
+            if days < best_days or not best_sector:
+                best_days, best_sector = days, key[0]
+        if not best_sector:
             return None
-        rate = self.rate
         states = [
             DepotClassState(
                 sector,
                 c,
-                position[(sector, c)],
+                stock[(sector, c)] + in_transit[(sector, c)],
                 rate[(sector, c)],
-                self.capacity_t[(sector, c)],
-                available[c],
+                capacity[(sector, c)],
+                hub.get((base, c), math.inf),
             )
             for sector, c in fs.keys
-            if sector in sectors
+            if sector == best_sector
         ]
-        choice = first_choice(states, self.policy)
-        if choice is None:
-            return None
-        days, at = choice
-        return _Proposal(days, states[at].sector, states)
+        return _Proposal(best_days, best_sector, states)
 
     def _reserve(self, fs: _FleetState, load: Load) -> None:
         """Take the load from the base (reordering it from the national source) and book it."""
