@@ -298,6 +298,7 @@ class _FleetState:
     routes: dict[str, Route]  # sector -> outbound route from the base to its depot
     returns: dict[str, Route | None]
     keys: tuple[SectorClass, ...] = ()  # the (sector, class) pairs it can resupply, in order
+    key_ids: frozenset[int] = frozenset()  # the same pairs as indices of the engine's stock keys
     trip_days: dict[str, float] = field(default_factory=dict)  # planned, base to depot, loaded
     idle: list[simpy.Event] = field(default_factory=list)
     busy: int = 0
@@ -365,6 +366,7 @@ class SustainmentEngine:
             self.initial_stock_t[key] = init
             self.stock_t[key] = init
         self.in_transit_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
+        self._key_id = {key: i for i, key in enumerate(self.stock_t)}
 
         # fleets and the stocks at their bases
         airlift = scenario.us_enablers.airlift.enabled
@@ -398,6 +400,9 @@ class SustainmentEngine:
         self._last_record_t = env.now
         self._dispatching = False
         self._proposals: dict[int, _Proposal | None] = {}  # fleet index -> its first choice
+        # indices of the stock keys that may be below their reorder point: every key that is,
+        # perhaps more (see _may_be_below); proposals look at these alone
+        self._maybe_below: set[int] = set()
 
         all_keys = [(s, c) for s in self.sectors for c in self.classes]
         moved_keys = list(self.stock_t)
@@ -438,9 +443,10 @@ class SustainmentEngine:
             routes[sector] = route
             returns[sector] = self.network.route(depot, fleet.base_node, (fleet.mode,))
         keys = tuple((sector, c) for sector in routes for c in self.moved)
+        key_ids = frozenset(self._key_id[key] for key in keys)
         load, unload = sampler(fleet.load_days), sampler(fleet.unload_days)
         trip = {s: r.planned_days + load.mean + unload.mean for s, r in routes.items()}
-        return _FleetState(fleet, load, unload, routes, returns, keys, trip)
+        return _FleetState(fleet, load, unload, routes, returns, keys, key_ids, trip)
 
     def _set_rates(self, rates: dict[SectorClass, float]) -> None:
         """Adopt the day's demand rates and the reorder points in tonnes that follow from them.
@@ -523,13 +529,37 @@ class SustainmentEngine:
             if base is None or fs.fleet.base_node == base:
                 self._proposals.pop(index, None)
 
+    def _may_be_below(self, keys: Iterable[SectorClass] | None = None) -> None:
+        """Note that ``keys`` (or every key, from scratch) may have fallen below the reorder point.
+
+        A position falls only when the day's demand is consumed (new rates too), a strike
+        destroys stock, a load is lost, or by float rounding when a delivery moves tonnes from
+        in transit to stock; each of these calls this. Resupply raises positions, so a key
+        stays noted until the next day's count: a false alarm costs one check in _propose.
+        """
+        if keys is not None:
+            self._maybe_below.update(self._key_id[key] for key in keys)
+            return
+        stock, in_transit, reorder_t, rate = (
+            self.stock_t,
+            self.in_transit_t,
+            self._reorder_t,
+            self.rate,
+        )
+        self._maybe_below = {
+            i
+            for i, key in enumerate(self._moved_keys)
+            if rate[key] > 0 and stock[key] + in_transit[key] < reorder_t[key]
+        }
+
     def _propose(self, fs: _FleetState) -> _Proposal | None:
         """What one of the fleet's free vehicles would take: its first choice (rule steps 1-2).
 
         The rule's steps 1-2 (``first_choice``) on plain numbers, since this runs on every
         decision of every fleet: the candidate with the lowest days of supply, ties in scenario
-        order. Only the chosen sector's states are kept: the full load (``plan_load``) takes its
-        first choice and its top-ups from that sector alone.
+        order, among the keys that may be below their reorder point (checked again here). Only
+        the chosen sector's states are kept: the full load (``plan_load``) takes its first
+        choice and its top-ups from that sector alone.
         """
         hub, base = self.hub_stock_t, fs.fleet.base_node
         stock, in_transit, reorder_t, rate = (
@@ -538,9 +568,10 @@ class SustainmentEngine:
             self._reorder_t,
             self.rate,
         )
-        policy, capacity = self.policy, self.capacity_t
+        policy, capacity, keys = self.policy, self.capacity_t, self._moved_keys
         best_days, best_sector = math.inf, ""
-        for key in fs.keys:
+        for i in sorted(self._maybe_below & fs.key_ids):  # scenario order: ties go to the first
+            key = keys[i]
             rate_t = rate[key]
             position = stock[key] + in_transit[key]
             if rate_t <= 0 or position >= reorder_t[key]:
@@ -600,6 +631,7 @@ class SustainmentEngine:
                 self.hub_stock_t[(base, c)] = level - lost
                 self.hub_destroyed_t[(base, c)] += lost
                 self._reorder_at_base(base, c, lost)
+        self._may_be_below()
         self._unsettle()
         self.dispatch()
 
@@ -673,6 +705,7 @@ class SustainmentEngine:
             for c, tonnes in load.tonnes_by_class:
                 self.in_transit_t[(load.sector, c)] -= tonnes
                 self.lost_t[c] += tonnes
+            self._may_be_below((load.sector, c) for c, _ in load.tonnes_by_class)
             self._unsettle()
             return outcome
         depot = self.depot_of[load.sector]
@@ -685,6 +718,7 @@ class SustainmentEngine:
             self.stock_t[key] += tonnes
             self.delivered_today_t[key] += tonnes
             self.delivered_total_t[key] += tonnes
+        self._may_be_below((load.sector, c) for c, _ in load.tonnes_by_class)
         return outcome
 
     # -- the day -------------------------------------------------------------------------------
@@ -733,6 +767,7 @@ class SustainmentEngine:
         self._last_record_t = env.now
         self.delivered_today_t = dict.fromkeys(self.stock_t, 0.0)
         self.destroyed_today_t = dict.fromkeys(self.stock_t, 0.0)
+        self._may_be_below()
         self._unsettle()
         self.dispatch()
 
