@@ -392,7 +392,6 @@ class SustainmentEngine:
         self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.destroyed_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.hub_destroyed_t: dict[tuple[str, str], float] = dict.fromkeys(self.hub_stock_t, 0.0)
-        self.consumed_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
         self.rate: dict[SectorClass, float] = {}
         self._reorder_t: dict[SectorClass, float] = {}
         self._set_rates({k: 0.0 for k in self.planned_rate})
@@ -740,7 +739,6 @@ class SustainmentEngine:
                 got = level if want >= level - SHORTFALL_ROUNDING_T else want
                 if got > 0:
                     stock_t[key] = level - got
-                self.consumed_total_t[key] += got
             demand.append(want)
             consumed.append(got)
             short = want - got
