@@ -42,6 +42,17 @@ def test_parquet_is_deterministic_and_round_trips(tmp_path):
     assert rf.finished_replications(tmp_path) == [4]
 
 
+def test_parquet_statistics_let_readers_skip_files_by_metric_and_day(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = rf.write_replication(tmp_path, 0, daily())
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    stats = {group.column(i).path_in_schema: group.column(i).statistics for i in range(9)}
+    assert (stats["day"].min, stats["day"].max) == (-1, 1)
+    assert stats["metric"].max == "initial_deployment_closure_days"
+    assert stats["nation"] is None  # one row group holds every nation: nothing to prune
+
+
 def test_normalise_rejects_missing_columns():
     with pytest.raises(ValueError, match="lacks columns"):
         rf.normalise_daily(daily().drop(columns=["node"]))
