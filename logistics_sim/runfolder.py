@@ -26,21 +26,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from logistics_sim.recording import COLUMNS, DIMENSIONS, SORT_KEYS
 from logistics_sim.scenario import Scenario
 
-DAILY_COLUMNS = (
-    "replication",
-    "day",
-    "metric",
-    "nation",
-    "sector",
-    "capability",
-    "supply_class",
-    "node",
-    "value",
-)
-DIMENSIONS = ("nation", "sector", "capability", "supply_class", "node")
-SORT_KEY = ["metric", *DIMENSIONS, "day"]
+# the daily frame's contract (docs/engine_contract.md) is the recorder's: one definition
+DAILY_COLUMNS = COLUMNS
+SORT_KEY = SORT_KEYS
 DAILY_SCHEMA = pa.schema(
     [
         ("replication", pa.int32()),
