@@ -77,6 +77,14 @@ Objectives (solve.py)
     largest_force       the largest common share s of the requirement (each type rounded up,
                         ceil(s·R_k)) that (1)–(7) allow, then divided by the lexicographic rule
 
+Lower bounds (bounds.py), tried before SCIP: relaxing (1) to Σ_n P_n = P* with P_n ∈ 𝒫_n
+    sum of deviations   min Σ_n |P_n − f_n P*|              (dynamic programme over P)
+    largest excess      min t: Σ_n P_n = P*, P_n ≤ (1 + t) f_n P*   (t among the finitely
+                        many (P − f_n P*)/(f_n P*), P ∈ 𝒫_n; bisection)
+    cost                Σ_k R_k · min_n c_k m_nk
+An allocation keeping (1)–(7) that attains its bound (found by CP-SAT on the feasibility copy
+with each P_n fixed to the bound's, or units only where they are cheapest) is optimal.
+
 The feasibility copy (``FeasibilityModel``) is the same constraints (1)–(7) in CP-SAT, each
 family instance guarded by an assumption literal and no objective, so that CP-SAT names a set of
 limits that cannot hold together (with an objective it would return all assumptions).

@@ -1,5 +1,10 @@
 """Solve the burden-sharing model for an objective; never raises on an infeasible plan.
 
+First, for every objective but largest_force, the combinatorial bound of ``bounds`` and a
+CP-SAT completion attaining it: a proven optimum without branch and bound where the bound is
+tight (both fairness objectives on the shipped scenarios' largest forces, about 0.02 s instead
+of 0.14–0.23 s; min cost on the generated 300 × 30 instance). Otherwise:
+
 Solver chosen by measurement. SCIP through OR-Tools' linear-solver wrapper, one thread and a
 fixed random seed (deterministic), solves every objective. Measured on the baseline's largest
 force (pools full, rounded per type): SCIP proves each objective in 0.5–2.5 s with the
@@ -28,6 +33,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
+from optimisation.bounds import bound_and_complete
 from optimisation.formulation import Key, Model, build, build_feasibility
 from optimisation.instance import AllocationInstance, evaluate, with_requirement
 
@@ -317,40 +323,18 @@ def _failed(
     return result
 
 
-def solve_requirement(
+def _solved(
     instance: AllocationInstance,
     objective: Objective,
-    params: SolveParams,
-    hint: dict[Key, int] | None = None,
+    units: dict[Key, int],
+    value: float,
+    bound: float,
+    proven: bool,
+    stages: dict[str, float],
+    start: float,
 ) -> AllocationResult:
-    """Meet the instance's requirement in full, by ``objective`` (not largest_force).
-
-    ``hint``: units known to keep every limit, given to SCIP as a starting solution.
-    """
-    start = time.perf_counter()
-    model = build(instance, fairness=objective is not Objective.min_cost)
-    if hint:
-        _set_hint(model, hint)
-    _set_objective(model, objective)
-    code = run(model, params)
-    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return _failed(instance, objective, code, start)
-    proven = code == pywraplp.Solver.OPTIMAL
-    stages: dict[str, float] = {}
-    if objective is Objective.lexicographic:
-        t_star = model.max_dev.solution_value()
-        stages["max_relative_deviation"] = t_star
-        model.solver.Add(model.max_dev <= t_star * (1.0 + params.cost_tolerance) + 1e-9)
-        model.solver.Minimize(model.cost())
-        code = run(model, params)
-        if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return _failed(instance, objective, code, start)
-        proven = proven and code == pywraplp.Solver.OPTIMAL
-        stages["cost"] = model.solver.Objective().Value()
-    value = model.solver.Objective().Value()
-    bound = model.solver.Objective().BestBound()
+    """The result of a requirement met in full by ``units``."""
     gap = abs(value - bound) / max(abs(value), 1e-9) if abs(value) > 1e-9 else abs(bound)
-    units = solution_units(model)
     allocation = allocation_frame(instance, units)
     result = AllocationResult(
         status=Status.optimal if proven else Status.feasible,
@@ -369,6 +353,56 @@ def solve_requirement(
     )
     result.explanation.extend(evaluate(instance, allocation))
     return result
+
+
+def solve_requirement(
+    instance: AllocationInstance,
+    objective: Objective,
+    params: SolveParams,
+    hint: dict[Key, int] | None = None,
+) -> AllocationResult:
+    """Meet the instance's requirement in full, by ``objective`` (not largest_force).
+
+    First the objective's combinatorial bound and a CP-SAT completion attaining it
+    (``bounds``; for lexicographic, of its fairness stage): when one is found, it is the
+    proven optimum and SCIP is not run (for lexicographic, SCIP then only minimises the cost
+    within the tolerance, from that allocation). Otherwise SCIP solves the model.
+    ``hint``: units known to keep every limit, given to SCIP as a starting solution.
+    """
+    start = time.perf_counter()
+    lexicographic = objective is Objective.lexicographic
+    first = Objective.min_max_deviation if lexicographic else objective
+    quick = bound_and_complete(instance, first, params.time_limit_s, params.relative_gap)
+    if quick is not None and not lexicographic:
+        return _solved(instance, objective, quick.units, quick.value, quick.bound, True, {}, start)
+    model = build(instance, fairness=objective is not Objective.min_cost)
+    stages: dict[str, float] = {}
+    proven = True
+    if quick is not None:  # lexicographic with its fairness stage proven by the bound
+        t_star = quick.value
+        _set_hint(model, quick.units)
+    else:
+        if hint:
+            _set_hint(model, hint)
+        _set_objective(model, objective)
+        code = run(model, params)
+        if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return _failed(instance, objective, code, start)
+        proven = code == pywraplp.Solver.OPTIMAL
+        t_star = model.max_dev.solution_value()
+    if lexicographic:
+        stages["max_relative_deviation"] = t_star
+        model.max_dev.SetUb(t_star * (1.0 + params.cost_tolerance) + 1e-9)
+        model.solver.Minimize(model.cost())
+        code = run(model, params)
+        if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return _failed(instance, objective, code, start)
+        proven = proven and code == pywraplp.Solver.OPTIMAL
+        stages["cost"] = model.solver.Objective().Value()
+    value = model.solver.Objective().Value()
+    bound = model.solver.Objective().BestBound()
+    units = solution_units(model)
+    return _solved(instance, objective, units, value, bound, proven, stages, start)
 
 
 def mix_targets(instance: AllocationInstance, share: float) -> dict[str, int]:
