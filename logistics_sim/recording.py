@@ -9,6 +9,7 @@ seed give byte-identical frames.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,7 +59,9 @@ class Recorder:
         self._row_value: list[float] = []
         self._block_keys: list[list[int]] = []
         self._block_days: list[list[int]] = []
-        self._block_values: list[list[Sequence[float]]] = []
+        # one flat array of doubles per block, a day's row after another: untracked by the
+        # garbage collector and read back without a copy (a list per day was both)
+        self._block_values: list[array[float]] = []
 
     def __len__(self) -> int:
         blocks = sum(
@@ -115,7 +118,7 @@ class Recorder:
             keys.append(self._key_id(key))
         self._block_keys.append(keys)
         self._block_days.append([])
-        self._block_values.append([])
+        self._block_values.append(array("d"))
         return len(self._block_keys) - 1
 
     def add_block(self, day: int, block_id: int, values: Sequence[float]) -> None:
@@ -125,7 +128,7 @@ class Recorder:
                 f"block {block_id} has {len(self._block_keys[block_id])} rows, got {len(values)}"
             )
         self._block_days[block_id].append(day)
-        self._block_values[block_id].append(values)
+        self._block_values[block_id].extend(values)
 
     def frame(self, replication: int) -> pd.DataFrame:
         """The tidy long frame of this run, columns/dtypes/sort as in docs/engine_contract.md."""
@@ -139,7 +142,7 @@ class Recorder:
                 continue
             key_parts.append(np.tile(np.asarray(keys, dtype=np.int64), len(days)))
             day_parts.append(np.repeat(np.asarray(days, dtype=np.int64), len(keys)))
-            value_parts.append(np.asarray(values, dtype=np.float64).ravel())
+            value_parts.append(np.frombuffer(values, dtype=np.float64))
         key_id = np.concatenate(key_parts)
         day = np.concatenate(day_parts)
         value = np.concatenate(value_parts)
