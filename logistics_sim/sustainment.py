@@ -129,24 +129,34 @@ class DemandRates:
 
     def __init__(self, scenario: Scenario) -> None:
         kg = class_kg_per_pax_day(scenario)
-        self._keys: list[SectorClass] = [(s.id, c) for s in scenario.force.sectors for c in kg]
+        self._sectors = [s.id for s in scenario.force.sectors]
+        self._classes = list(kg)
         self._factors = {
-            cap.id: [(c, kg_pax, cap.consumption_modifiers.get(c, 1.0)) for c, kg_pax in kg.items()]
+            cap.id: [
+                (k, kg_pax, cap.consumption_modifiers.get(c, 1.0))
+                for k, (c, kg_pax) in enumerate(kg.items())
+            ]
             for cap in scenario.force.capabilities
         }
-        self._default = [(c, kg_pax, 1.0) for c, kg_pax in kg.items()]
+        self._default = [(k, kg_pax, 1.0) for k, kg_pax in enumerate(kg.values())]
 
     def __call__(
         self, pax_by_sector_capability: Mapping[tuple[str, str], float]
     ) -> dict[SectorClass, float]:
         """The rates for this strength."""
-        rates: dict[SectorClass, float] = dict.fromkeys(self._keys, 0.0)
+        # a row of class totals per sector, summed in the same order as a dict would be
+        rows = {sector: [0.0] * len(self._classes) for sector in self._sectors}
         for (sector, cap), pax in sorted(pax_by_sector_capability.items()):
             if pax == 0:
                 continue
-            for class_id, kg_pax, modifier in self._factors.get(cap, self._default):
-                rates[(sector, class_id)] += pax * kg_pax * modifier / 1000.0
-        return rates
+            row = rows[sector]
+            for k, kg_pax, modifier in self._factors.get(cap, self._default):
+                row[k] += pax * kg_pax * modifier / 1000.0
+        return {
+            (sector, c): total
+            for sector, row in rows.items()
+            for c, total in zip(self._classes, row, strict=True)
+        }
 
 
 def demand_rates_t_per_day(
