@@ -161,9 +161,11 @@ class Executor:
 
 
 #: Dask settings of the workers of a local cluster. A worker's statistical profiler (a stack
-#: sample every 10 ms) together with the nanny's aggressive ``malloc_trim`` made a replication
-#: 40 % slower in a worker than in this process; with both off it runs as fast (measured on the
-#: baseline, 0.51 s against 0.37 s of CPU). Neither serves a short batch of replications.
+#: sample every 10 ms) and the nanny's aggressive ``malloc_trim`` made a baseline replication
+#: 40 % slower in a worker than in this process (0.51 s against 0.37 s of CPU) while the
+#: recorder kept a list per day for the garbage collector to walk, and still about 10 % after
+#: it stopped; with both off a worker runs within noise of a plain process. Neither serves a
+#: batch of replications.
 LOCAL_WORKER_CONFIG: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,
     "distributed.nanny.pre-spawn-environ": {
