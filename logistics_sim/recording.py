@@ -142,9 +142,12 @@ class Recorder:
         ):
             if not days or not keys:
                 continue
-            key_parts.append(np.tile(np.asarray(keys, dtype=np.int64), len(days)))
-            day_parts.append(np.repeat(np.asarray(days, dtype=np.int64), len(keys)))
-            value_parts.append(np.frombuffer(values, dtype=np.float64))
+            # key-major (each key's days in a row): the stable sort below then merges sorted
+            # runs, which it does faster than ordering day-major rows
+            key_parts.append(np.repeat(np.asarray(keys, dtype=np.int64), len(days)))
+            day_parts.append(np.tile(np.asarray(days, dtype=np.int64), len(keys)))
+            by_day = np.frombuffer(values, dtype=np.float64).reshape(len(days), len(keys))
+            value_parts.append(by_day.T.ravel())
         key_id = np.concatenate(key_parts)
         day = np.concatenate(day_parts)
         value = np.concatenate(value_parts)
