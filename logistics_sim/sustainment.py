@@ -543,8 +543,8 @@ class SustainmentEngine:
 
         A position falls only when the day's demand is consumed (new rates too), a strike
         destroys stock, a load is lost, or by float rounding when a delivery moves tonnes from
-        in transit to stock; each of these calls this. Resupply raises positions, so a key
-        stays noted until the next day's count: a false alarm costs one check in _propose.
+        in transit to stock; each of these calls this. Resupply raises positions; _propose
+        drops a noted key it finds at or above its reorder point.
         """
         if keys is not None:
             self._maybe_below.update(self._key_id[key] for key in keys)
@@ -584,6 +584,7 @@ class SustainmentEngine:
             rate_t = rate[key]
             position = stock[key] + in_transit[key]
             if rate_t <= 0 or position >= reorder_t[key]:
+                self._maybe_below.discard(i)  # resupplied: noted again if it falls
                 continue
             available = hub.get((base, key[1]), math.inf)
             if min(order_need_t(position, rate_t, capacity[key], policy), available) <= 0:
