@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
 
@@ -57,6 +58,7 @@ from optimisation.instance import (
     EPS,
     AllocationInstance,
     CapabilityData,
+    NationData,
     achievable_personnel_pax,
     evaluate,
     unit_options,
@@ -68,6 +70,10 @@ COMPLETION_DETERMINISTIC_S = 1.0
 #: Attempts on the merged instance, each leaving the nations whose pools the split overfilled
 #: that much less room (the 300 × 30 cost completion needs several).
 SPLIT_ROUNDS = 6
+#: Largest (units, personnel) cost programme attempted: its states times the nations' cells.
+COUNT_DP_MAX_WORK = 200_000_000
+#: Cost coefficients scaled to integers for CP-SAT's budget rows (the result is re-checked).
+COST_SCALE = 1_000_000
 #: Largest dynamic programme attempted: states (P* over the step) times deployable totals.
 DP_MAX_WORK = 50_000_000
 
@@ -76,13 +82,19 @@ DP_MAX_WORK = 50_000_000
 class Bound:
     """A lower bound and what an allocation must do to attain it.
 
-    ``totals``: each eligible nation's personnel (pax) in the bound's solution (fairness), or
-    None; ``allowed``: the (nation, capability) pairs that may hold units (cost), or None.
+    ``totals``: each eligible nation's personnel (pax) in the bound's solution, or None;
+    ``allowed``: the (nation, capability) pairs that may hold units, or None; ``counts``: each
+    nation's units, or None; ``cost_budget``: the most each nation's units may cost (only
+    where its types' costs differ), or None; ``caps``: personnel caps every allocation keeps
+    (the lexicographic cost stage's fairness tolerance), or None.
     """
 
     value: float
     totals: dict[str, int] | None = None
     allowed: frozenset[Key] | None = None
+    counts: dict[str, int] | None = None
+    cost_budget: dict[str, float] | None = None
+    caps: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -263,8 +275,11 @@ def max_deviation_bound(instance: AllocationInstance) -> Bound | None:
     return Bound(t, totals=within.totals)
 
 
-def cost_bound(instance: AllocationInstance) -> Bound | None:
-    """Σ_k R_k · min_n c_k m_nk over nations that can field a unit of k, and those nations."""
+def cost_bound(instance: AllocationInstance, caps: dict[str, float] | None = None) -> Bound | None:
+    """Σ_k R_k · min_n c_k m_nk over nations that can field a unit of k, and those nations.
+
+    ``caps``: personnel caps the completion must keep too (the bound ignores them).
+    """
     value = 0.0
     allowed: set[Key] = set()
     for c in instance.capabilities:
@@ -280,18 +295,135 @@ def cost_bound(instance: AllocationInstance) -> Bound | None:
             for n in able
             if c.cost_per_unit_year * n.m(c.id) <= cheapest * (1.0 + 1e-12) + 1e-12
         )
-    return Bound(value, allowed=frozenset(allowed))
+    return Bound(value, allowed=frozenset(allowed), caps=caps)
 
 
-def lower_bound(instance: AllocationInstance, objective: Objective) -> Bound | None:
-    """The bound of ``objective`` (min_max_deviation, min_sum_deviation or min_cost)."""
+def _by_counts(
+    n: NationData, caps: tuple[CapabilityData, ...], step: int, units: int, states: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Over (units U, personnel P / step), as far as n can go: whether n's pools hold some
+    such division, and the least cost Σ_k c_k m_nk x_k of one (pools aside)."""
+    options = [unit_options(n, c) for c in caps]
+    top_u = min(units, sum(o[-1][0] for o in options if o))
+    top_p = min(
+        states,
+        sum(
+            o[-1][0] * c.personnel_per_unit_pax // step
+            for o, c in zip(options, caps, strict=True)
+            if o
+        ),
+    )
+    pool = np.full((top_u + 1, top_p + 1), np.inf)
+    pool[0, 0] = 0.0
+    cost = pool.copy()
+    for c, option in zip(caps, options, strict=True):
+        grown_pool = np.full_like(pool, np.inf)
+        grown_cost = np.full_like(cost, np.inf)
+        for count, pool_pax in option:
+            shift = count * c.personnel_per_unit_pax // step
+            if count > top_u or shift > top_p:
+                break
+            np.minimum(
+                grown_pool[count:, shift:],
+                pool[: top_u + 1 - count, : top_p + 1 - shift] + pool_pax,
+                out=grown_pool[count:, shift:],
+            )
+            np.minimum(
+                grown_cost[count:, shift:],
+                cost[: top_u + 1 - count, : top_p + 1 - shift]
+                + count * c.cost_per_unit_year * n.m(c.id),
+                out=grown_cost[count:, shift:],
+            )
+        pool, cost = grown_pool, grown_cost
+    return pool <= n.available_pax + EPS, cost
+
+
+def count_cost_bound(
+    instance: AllocationInstance, caps: dict[str, float] | None = None
+) -> Bound | None:
+    """Cost bound keeping each nation's pools: min Σ_n g_n(U_n, P_n) with Σ U_n = Σ_k R_k and
+    Σ P_n = P*, g_n the least cost of U units and P pax among divisions n's pools can hold.
+
+    Exact when a nation's units all cost the same (costs equal across types, as in the
+    shipped scenarios) and the required mix holds no more: only the split by type is left
+    out. ``caps``: personnel caps per nation (the lexicographic cost stage). None when the
+    programme is too large.
+    """
+    caps_k = instance.capabilities
+    if not caps_k or not instance.eligible or instance.required_pax <= 0:
+        return None
+    step = reduce(math.gcd, (c.personnel_per_unit_pax for c in caps_k))
+    units = sum(c.required_units for c in caps_k)
+    states = instance.required_pax // step
+    options = sum(len(unit_options(n, c)) for n in instance.eligible for c in caps_k)
+    if options * (units + 1) * (states + 1) > COUNT_DP_MAX_WORK:
+        return None
+    tables: list[tuple[NationData, np.ndarray]] = []
+    work = 0
+    for n in instance.eligible:
+        holds, cost = _by_counts(n, caps_k, step, units, states)
+        pax = np.arange(holds.shape[1]) * step
+        keep = (pax >= n.min_deployed_pax) & (pax <= n.max_deployed_pax + EPS)
+        if caps is not None:
+            keep &= pax <= caps.get(n.code, math.inf) + EPS
+        table = np.where(holds & keep[None, :], cost, np.inf)
+        work += int(np.isfinite(table).sum()) * (units + 1) * (states + 1)
+        if work > COUNT_DP_MAX_WORK:
+            return None
+        tables.append((n, table))
+    # forward: best[i][U, P] = least cost of the first i nations deploying U units, P pax
+    best = [np.full((units + 1, states + 1), np.inf)]
+    best[0][0, 0] = 0.0
+    for _, table in tables:
+        grown = np.full_like(best[-1], np.inf)
+        for u, p in np.argwhere(np.isfinite(table)):
+            np.minimum(
+                grown[u:, p:],
+                best[-1][: units + 1 - u, : states + 1 - p] + table[u, p],
+                out=grown[u:, p:],
+            )
+        best.append(grown)
+    value = float(best[-1][units, states])
+    if not math.isfinite(value):
+        return None
+    counts: dict[str, int] = {}
+    chosen: dict[str, int] = {}
+    budget: dict[str, float] = {}
+    u_left, p_left = units, states
+    for i in range(len(tables), 0, -1):  # back: a cell that adds up to the best
+        n, table = tables[i - 1]
+        cells = np.argwhere(np.isfinite(table))
+        cells = cells[(cells[:, 0] <= u_left) & (cells[:, 1] <= p_left)]
+        totals = (
+            best[i - 1][u_left - cells[:, 0], p_left - cells[:, 1]]
+            + table[cells[:, 0], cells[:, 1]]
+        )
+        u, p = (int(v) for v in cells[int(np.argmin(totals))])
+        counts[n.code], chosen[n.code] = u, p * step
+        if len({c.cost_per_unit_year * n.m(c.id) for c in caps_k}) > 1:
+            budget[n.code] = float(table[u, p])
+        u_left, p_left = u_left - u, p_left - p
+    return Bound(value, totals=chosen, counts=counts, cost_budget=budget or None, caps=caps)
+
+
+def lower_bounds(
+    instance: AllocationInstance, objective: Objective, caps: dict[str, float] | None = None
+) -> Iterator[Bound]:
+    """The bounds of ``objective`` (min_max_deviation, min_sum_deviation or min_cost), the
+    cheapest first; ``caps`` (cost only): personnel caps every allocation keeps."""
     if objective is Objective.min_sum_deviation:
-        return sum_deviation_bound(instance)
-    if objective is Objective.min_max_deviation:
-        return max_deviation_bound(instance)
-    if objective is Objective.min_cost:
-        return cost_bound(instance)
-    return None
+        found = sum_deviation_bound(instance)
+    elif objective is Objective.min_max_deviation:
+        found = max_deviation_bound(instance)
+    else:
+        cheapest = cost_bound(instance, caps)
+        found = count_cost_bound(instance, caps)
+        if found is None or (
+            cheapest is not None and found.value <= cheapest.value * (1 + 1e-12) + 1e-12
+        ):
+            found = cheapest  # as strong, and its completion is freer
+    if found is not None:
+        yield found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,13 +432,14 @@ def lower_bound(instance: AllocationInstance, objective: Objective) -> Bound | N
 
 
 def merged(
-    instance: AllocationInstance, allowed: frozenset[Key] | None = None
+    instance: AllocationInstance, allowed: frozenset[Key] | None = None, by_cost: bool = False
 ) -> tuple[AllocationInstance, dict[str, tuple[CapabilityData, ...]]]:
     """The instance with interchangeable capabilities merged, and each merged type's members.
 
     Interchangeable: the same unit size and multiplier in every listed nation, no nation's
-    unit cap, minimum or inventory on either, and (with ``allowed``) the same nations allowed.
-    A merged type keeps its first member's id and needs the members' units together.
+    unit cap, minimum or inventory on either, (with ``allowed``) the same nations allowed and
+    (``by_cost``) the same cost. A merged type keeps its first member's id and needs the
+    members' units together.
     """
     limited = {
         cap_id
@@ -324,6 +457,7 @@ def merged(
                 None
                 if allowed is None
                 else tuple(Key(n.code, c.id) in allowed for n in instance.nations),
+                c.cost_per_unit_year if by_cost else None,
             )
         groups.setdefault(signature, []).append(c)
     members = {group[0].id: tuple(group) for group in groups.values()}
@@ -377,8 +511,9 @@ def _complete_on(
     instance: AllocationInstance,
     bound: Bound,
     time_limit_s: float,
-) -> dict[Key, int] | None:
-    """CP-SAT: units keeping (1)–(7) with the bound's totals or allowed pairs; None if none."""
+) -> dict[Key, int] | bool | None:
+    """CP-SAT: units keeping (1)–(7) and the bound's totals, counts, allowed pairs, caps and
+    budgets; False when there are none, None when CP-SAT could not tell in time."""
     feas = build_feasibility(instance)
     for literal in feas.literals.values():
         feas.model.add(literal == 1)
@@ -393,12 +528,26 @@ def _complete_on(
         for key, var in feas.x.items():
             if key.nation in eligible and key not in bound.allowed:
                 feas.model.add(var == 0)
+    for n in instance.eligible:
+        mine = [(c, feas.x[Key(n.code, c.id)]) for c in instance.capabilities]
+        if bound.caps is not None and math.isfinite(bound.caps.get(n.code, math.inf)):
+            cap = math.floor(bound.caps[n.code] + EPS)
+            feas.model.add(sum(c.personnel_per_unit_pax * x for c, x in mine) <= cap)
+        if bound.counts is not None:
+            feas.model.add(sum(x for _, x in mine) == bound.counts[n.code])
+        if bound.cost_budget is not None and n.code in bound.cost_budget:
+            scaled = [(round(COST_SCALE * c.cost_per_unit_year * n.m(c.id)), x) for c, x in mine]
+            budget = round(COST_SCALE * bound.cost_budget[n.code]) + len(mine)
+            feas.model.add(sum(w * x for w, x in scaled) <= budget)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = COMPLETION_DETERMINISTIC_S
     solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
-    if solver.solve(feas.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    status = solver.solve(feas.model)
+    if status == cp_model.INFEASIBLE:
+        return False
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return {key: int(solver.value(var)) for key, var in feas.x.items() if key.nation in eligible}
 
@@ -435,15 +584,13 @@ def complete(
 
     First on the merged instance (split back and re-checked), then on the instance itself.
     """
-    allowed = bound.allowed
-    if allowed is not None:  # merged ids are first members: allow the merged pairs
-        small, members = merged(instance, allowed)
-    else:
-        small, members = merged(instance)
+    small, members = merged(instance, bound.allowed, by_cost=bound.cost_budget is not None)
     if len(small.capabilities) < len(instance.capabilities):
-        for _ in range(SPLIT_ROUNDS):
+        for attempt in range(SPLIT_ROUNDS):
             found = _complete_on(small, bound, time_limit_s)
-            if found is None:
+            if found is False and attempt == 0:
+                return None  # the merged instance is a relaxation: none on the instance either
+            if not isinstance(found, dict):
                 break
             units = split_units(instance, found, members)
             over = pool_overflow(instance, units)
@@ -465,26 +612,41 @@ def complete(
                 ),
             )
     found = _complete_on(instance, bound, time_limit_s)
-    if found is None or evaluate(instance, _frame(found)):
+    if not isinstance(found, dict) or evaluate(instance, _frame(found)):
         return None
     return found
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A bound-and-complete attempt: the proven optimum if attained, else the bound (or None)."""
+
+    found: Completion | None
+    bound: float | None
+
+
 def bound_and_complete(
-    instance: AllocationInstance, objective: Objective, time_limit_s: float, tolerance: float
-) -> Completion | None:
-    """A proven optimum of ``objective`` from its bound and a completion; None if not attained.
+    instance: AllocationInstance,
+    objective: Objective,
+    time_limit_s: float,
+    tolerance: float,
+    caps: dict[str, float] | None = None,
+) -> Attempt:
+    """A proven optimum of ``objective`` from a bound and a completion, or the bound alone.
 
     ``tolerance``: the relative gap accepted between the completion's value and the bound
-    (the solver's relative MIP gap), on top of floating-point noise.
+    (the solver's relative MIP gap), on top of floating-point noise. ``caps`` (min_cost
+    only): personnel caps per nation, for the lexicographic cost stage. The bound alone is
+    still worth having: as a cut (formulation (10)) it spares SCIP most of its proof.
     """
-    bound = lower_bound(instance, objective)
-    if bound is None:
-        return None
-    units = complete(instance, bound, time_limit_s)
-    if units is None:
-        return None
-    value = objective_value(instance, objective, units)
-    if value - bound.value > tolerance * abs(value) + 1e-9 * max(1.0, abs(value)):
-        return None
-    return Completion(units, value, min(bound.value, value))
+    best: float | None = None
+    for bound in lower_bounds(instance, objective, caps):
+        best = bound.value if best is None else max(best, bound.value)
+        units = complete(instance, bound, time_limit_s)
+        if units is None:
+            continue
+        value = objective_value(instance, objective, units)
+        if value - bound.value > tolerance * abs(value) + 1e-9 * max(1.0, abs(value)):
+            continue
+        return Attempt(Completion(units, value, min(bound.value, value)), best)
+    return Attempt(None, best)

@@ -53,6 +53,11 @@ Constraints
         between a_n and b_n is deployable, so the relaxation cannot hand n a fraction of a
         unit for free. Measured on the baseline's largest force: the sum of deviations is
         proven in 0.4 s with (9), 11 s without (the root bound is exact with it).
+    (10) objective bounds (bounds.py; valid, they only tighten the relaxation): when a bound's
+        completion is not found, SCIP starts from the bound itself,
+                            t ≥ t_LB;   Σ_n u_n ≥ U_LB;   Σ_nk c_k m_nk x_nk ≥ C_LB
+        Measured on the baseline's largest force: min cost proven in 0.085 s with the cost
+        bound instead of 0.14–0.17 s; all-Europe's sum of deviations in 4.6 s instead of 14 s.
     Because (1) fixes the force, Σ_n Σ_k p_k x_nk = P*, so d_n is linear and exact.
     (2)–(3) are the integer form of Σ_k p_k m_nk x_nk ≤ A_n: a nation commits whole units, as
     the engine sizes its pools (ceil(x · m) per nation and type). The linear form is not used:
@@ -101,6 +106,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from logistics_sim.scenario import Objective
 from optimisation.instance import (
     EPS,
     AllocationInstance,
@@ -336,6 +342,17 @@ def add_hull_cuts(model: Model, nation: str, totals: np.ndarray, fair_pax: float
     if fair_pax > 0:
         rise = (high - fair_pax) / fair_pax / (high - low)
         model.solver.Add(model.max_dev >= rise * (personnel - low), f"excess_hull[{nation}]")
+
+
+def add_objective_bound(model: Model, objective: Objective, value: float) -> None:
+    """(10) The objective is at least a proven lower bound (less floating-point noise)."""
+    floor = value - 1e-9 * max(1.0, abs(value))
+    if objective is Objective.min_max_deviation:
+        model.max_dev.SetLb(max(0.0, floor))
+    elif objective is Objective.min_sum_deviation:
+        model.solver.Add(sum(model.abs_dev.values()) >= floor, "sum_dev_bound")
+    elif objective is Objective.min_cost:
+        model.solver.Add(model.cost() >= floor, "cost_bound")
 
 
 def build(instance: AllocationInstance, fairness: bool = True) -> Model:

@@ -34,7 +34,7 @@ from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
 from optimisation.bounds import bound_and_complete
-from optimisation.formulation import Key, Model, build, build_feasibility
+from optimisation.formulation import Key, Model, add_objective_bound, build, build_feasibility
 from optimisation.instance import AllocationInstance, evaluate, with_requirement
 
 ALLOCATION_COLUMNS = [
@@ -355,6 +355,16 @@ def _solved(
     return result
 
 
+def excess_caps(instance: AllocationInstance, t: float) -> dict[str, float]:
+    """Personnel caps (1 + t) f_n P* that keep every nation's relative excess within t."""
+    target = float(instance.required_pax)
+    return {
+        n.code: (1.0 + t) * instance.fair_share[n.code] * target
+        for n in instance.eligible
+        if instance.fair_share.get(n.code, 0.0) > 0
+    }
+
+
 def solve_requirement(
     instance: AllocationInstance,
     objective: Objective,
@@ -372,18 +382,20 @@ def solve_requirement(
     start = time.perf_counter()
     lexicographic = objective is Objective.lexicographic
     first = Objective.min_max_deviation if lexicographic else objective
-    quick = bound_and_complete(instance, first, params.time_limit_s, params.relative_gap)
+    attempt = bound_and_complete(instance, first, params.time_limit_s, params.relative_gap)
+    quick = attempt.found
     if quick is not None and not lexicographic:
         return _solved(instance, objective, quick.units, quick.value, quick.bound, True, {}, start)
-    model = build(instance, fairness=objective is not Objective.min_cost)
     stages: dict[str, float] = {}
     proven = True
     if quick is not None:  # lexicographic with its fairness stage proven by the bound
         t_star = quick.value
-        _set_hint(model, quick.units)
     else:
+        model = build(instance, fairness=objective is not Objective.min_cost)
         if hint:
             _set_hint(model, hint)
+        if attempt.bound is not None:
+            add_objective_bound(model, first, attempt.bound)
         _set_objective(model, objective)
         code = run(model, params)
         if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
@@ -392,7 +404,26 @@ def solve_requirement(
         t_star = model.max_dev.solution_value()
     if lexicographic:
         stages["max_relative_deviation"] = t_star
-        model.max_dev.SetUb(t_star * (1.0 + params.cost_tolerance) + 1e-9)
+        t_cap = t_star * (1.0 + params.cost_tolerance) + 1e-9
+        cheapest = bound_and_complete(
+            instance,
+            Objective.min_cost,
+            params.time_limit_s,
+            params.relative_gap,
+            caps=excess_caps(instance, t_cap),
+        )
+        if cheapest.found is not None:
+            stages["cost"] = cheapest.found.value
+            found = cheapest.found
+            return _solved(
+                instance, objective, found.units, found.value, found.bound, proven, stages, start
+            )
+        if quick is not None:
+            model = build(instance)
+            _set_hint(model, quick.units)
+        model.max_dev.SetUb(t_cap)
+        if cheapest.bound is not None:
+            add_objective_bound(model, Objective.min_cost, cheapest.bound)
         model.solver.Minimize(model.cost())
         code = run(model, params)
         if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
