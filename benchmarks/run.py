@@ -25,6 +25,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simpy
@@ -120,6 +121,56 @@ def model_figures() -> dict[str, float]:
         "peak_memory_mb": peak / 2**20,
         **scaling_exponents(scenario, allocation),
     }
+
+
+def daily_tick_figures(scenario: Any, allocation: Any, kernel_per_s: float) -> dict[str, float]:
+    """How much of a baseline replication is work no event schedules, and the ratio it allows.
+
+    The daily tick (each subsystem's ``record_day``: consumption, the day's dispatch, the
+    day's rows) and building the frame cost the same whatever the kernel does. Even if every
+    event cost the model no more than bare SimPy's, a replication would take
+    ``events / kernel + tick``, so ``model_vs_kernel_ratio`` cannot exceed
+    ``1 / (1 + tick * kernel / events)``. Medians over ``ROUNDS`` replications.
+    """
+    rounds = [_tick_round(scenario, allocation, r) for r in range(ROUNDS)]
+    fixed_s = statistics.median(r[0] for r in rounds)
+    share = statistics.median(r[0] / r[1] for r in rounds)
+    events = statistics.median(r[2] for r in rounds)
+    return {
+        "model_daily_tick_and_frame_share": share,
+        "model_vs_kernel_ratio_ceiling": 1.0 / (1.0 + fixed_s * kernel_per_s / events),
+    }
+
+
+def _tick_round(scenario: Any, allocation: Any, replication: int) -> tuple[float, float, int]:
+    """One replication: seconds in the daily tick and the frame, seconds in all, events."""
+    from logistics_sim.model import build_model, subsystem_rngs
+    from logistics_sim.recording import Recorder
+
+    env = simpy.Environment()
+    recorder = Recorder(scenario.horizon_days)
+    rngs = subsystem_rngs(scenario.experiment.seed, replication)
+    model = build_model(env, scenario, allocation, rngs, recorder)
+    tick_s = [0.0]
+
+    def timed(record_day: Callable[[int], None]) -> Callable[[int], None]:
+        def call(day: int) -> None:
+            start = time.perf_counter()
+            record_day(day)
+            tick_s[0] += time.perf_counter() - start
+
+        return call
+
+    for subsystem in model.subsystems:
+        subsystem.record_day = timed(subsystem.record_day)  # type: ignore[method-assign]
+    gc.collect()
+    start = time.perf_counter()
+    events = run_counting(env, model.tick)
+    model.finish()
+    frame_start = time.perf_counter()
+    recorder.frame(replication)
+    end = time.perf_counter()
+    return tick_s[0] + (end - frame_start), end - start, events
 
 
 def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
@@ -236,6 +287,7 @@ def main() -> None:
         results["model_vs_kernel_ratio"] = (
             results["model_events_per_s"] / results["kernel_events_per_s"]
         )
+        results.update(daily_tick_figures(*baseline(), results["kernel_events_per_s"]))
     except ImportError as exc:
         print(f"model figures skipped: {exc}")
     optimiser = optional("optimiser")
