@@ -291,11 +291,10 @@ def plan_load(
 
 
 class _Proposal(NamedTuple):
-    """A fleet's first choice (rule steps 1-2) and the states its full load is planned from."""
+    """A fleet's first choice (rule steps 1-2): its days of supply and its sector."""
 
     days_of_supply: float
     sector: str
-    states: list[DepotClassState]
 
 
 @dataclass
@@ -513,7 +512,8 @@ class SustainmentEngine:
         if best is None:
             return None
         index = best[0][2]
-        load = plan_load(best[1].states, self.policy, self.fleets[index].fleet.payload_t)
+        fs = self.fleets[index]
+        load = plan_load(self._states(fs, best[1].sector), self.policy, fs.fleet.payload_t)
         assert load is not None  # the proposal has a candidate
         return index, load
 
@@ -566,9 +566,9 @@ class SustainmentEngine:
 
         The rule's steps 1-2 (``first_choice``) on plain numbers, since this runs on every
         decision of every fleet: the candidate with the lowest days of supply, ties in scenario
-        order, among the keys that may be below their reorder point (checked again here). Only
-        the chosen sector's states are kept: the full load (``plan_load``) takes its first
-        choice and its top-ups from that sector alone.
+        order, among the keys that may be below their reorder point (checked again here). The
+        full load (``plan_load``) is worked out only for the winning proposal, from the stocks
+        when it is sent (_states): its first choice and top-ups come from that sector alone.
         """
         hub, base = self.hub_stock_t, fs.fleet.base_node
         stock, in_transit, reorder_t, rate = (
@@ -592,21 +592,22 @@ class SustainmentEngine:
             days = position / rate_t
             if days < best_days or not best_sector:
                 best_days, best_sector = days, key[0]
-        if not best_sector:
-            return None
-        states = [
+        return _Proposal(best_days, best_sector) if best_sector else None
+
+    def _states(self, fs: _FleetState, sector: str) -> list[DepotClassState]:
+        """What the rule sees now of ``sector``'s depot classes from the fleet's base."""
+        hub, base = self.hub_stock_t, fs.fleet.base_node
+        return [
             DepotClassState(
                 sector,
                 c,
-                stock[(sector, c)] + in_transit[(sector, c)],
-                rate[(sector, c)],
-                capacity[(sector, c)],
+                self.stock_t[(sector, c)] + self.in_transit_t[(sector, c)],
+                self.rate[(sector, c)],
+                self.capacity_t[(sector, c)],
                 hub.get((base, c), math.inf),
             )
-            for sector, c in fs.keys
-            if sector == best_sector
+            for c in self.moved
         ]
-        return _Proposal(best_days, best_sector, states)
 
     def _reserve(self, fs: _FleetState, load: Load) -> None:
         """Take the load from the base (reordering it from the national source) and book it."""
