@@ -31,13 +31,17 @@ time limit (the scenario's wall-clock limit only as a backstop), so the same ins
 the same answer. When no completion attains the bound (the bound is not
 tight, or CP-SAT runs out of its deterministic time), ``solve`` falls back to SCIP.
 
-Measured (benchmarks/optimiser.py): on the baseline's largest force the bound is the optimum
-for both fairness objectives and the completion takes about 0.02 s (SCIP: 0.14–0.23 s); on
-the generated 300 × 30 instance the cost bound is the optimum and its completion takes about
-1.5 s over several split rounds (SCIP: 7.5 s), but the fairness bounds are not tight (t: bound
-0.166, optimum in (0.17, 0.19]; sum: bound 22,837 pax, SCIP's best about 31,000): there the
-split of the force by type, a bin-packing question, decides, and SCIP runs as before. The cost
-bound is not tight on the baseline (its cheapest nations cannot hold the force).
+Measured (benchmarks/optimiser.py, medians): on the shipped scenarios' largest forces the
+bound is the optimum for both fairness objectives and for the lexicographic cost stage, and
+the completions take 0.01–0.03 s (SCIP: 0.14–0.28 s). For min cost there the cheapest-nation
+bound is not tight and the (units, personnel) bound falls short of the optimum by 2e-6 (the
+mix decides), so SCIP proves it, from that bound (formulation (10)). On the generated 300 × 30
+instance the cheapest-nation cost bound is the optimum and its completion takes about 1.4 s
+over several split rounds (SCIP: 7.5 s); the fairness bounds are not tight there (t: bound
+0.166, optimum in (0.17, 0.19]; sum: bound 22,837 pax, SCIP's best about 31,000): the split
+of the force by type, a bin-packing question, decides, and SCIP runs as before. On
+all-Europe's largest force the fairness bounds are close but not attained by the completion
+(t: 3.493 against an optimum of 3.504; sum: 64,224 pax, attained by SCIP from the bound).
 """
 
 from __future__ import annotations

@@ -56,8 +56,10 @@ Constraints
     (10) objective bounds (bounds.py; valid, they only tighten the relaxation): when a bound's
         completion is not found, SCIP starts from the bound itself,
                             t ≥ t_LB;   Σ_n u_n ≥ U_LB;   Σ_nk c_k m_nk x_nk ≥ C_LB
-        Measured on the baseline's largest force: min cost proven in 0.085 s with the cost
-        bound instead of 0.14–0.17 s; all-Europe's sum of deviations in 4.6 s instead of 14 s.
+        Measured on the baseline's largest force: SCIP proves min cost in 0.085 s with the
+        cost bound instead of 0.14 s (the bound itself and its failed completion take about
+        0.04 s, so the whole solve is no faster); on all-Europe's largest force with (2) in
+        hull form, the sum of deviations in 4.6 s instead of 14 s.
     Because (1) fixes the force, Σ_n Σ_k p_k x_nk = P*, so d_n is linear and exact.
     (2)–(3) are the integer form of Σ_k p_k m_nk x_nk ≤ A_n: a nation commits whole units, as
     the engine sizes its pools (ceil(x · m) per nation and type). The linear form is not used:
