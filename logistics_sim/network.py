@@ -372,20 +372,18 @@ class LocNetwork:
         now = self.env.now
         span = now - self._last_record_t
         self._last_record_t = now
-        columns: list[list[float]] = [[] for _ in NODE_METRICS]
-        for node_id, state in self._handling_nodes.items():
+        states = list(self._handling_nodes.values())
+        for state in states:
             state.advance(now)
-            servers = state.node.servers
-            row = (
-                state.busy_area / (servers * span) if span > 0 else 0.0,
-                state.queue_area / span if span > 0 else 0.0,
-                state.wait_sum / state.wait_n if state.wait_n else math.nan,
-                float(state.arrivals),
-                float(state.wait_n),
-                self.factor(node_id),
-            )
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
+        columns = (  # in NODE_METRICS order
+            [s.busy_area / (s.node.servers * span) if span > 0 else 0.0 for s in states],
+            [s.queue_area / span if span > 0 else 0.0 for s in states],
+            [s.wait_sum / s.wait_n if s.wait_n else math.nan for s in states],
+            [float(s.arrivals) for s in states],
+            [float(s.wait_n) for s in states],
+            [self.factor(node_id) for node_id in self._handling_nodes],
+        )
+        for state in states:
             state.busy_area = 0.0
             state.queue_area = 0.0
             state.wait_sum = 0.0
