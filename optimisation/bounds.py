@@ -279,6 +279,16 @@ def max_deviation_bound(instance: AllocationInstance) -> Bound | None:
     return Bound(t, totals=within.totals)
 
 
+def _fields_a_unit(n: NationData, c: CapabilityData) -> bool:
+    """Whether n can keep at least one unit of c deployed on its own limits (as unit_options)."""
+    low = max(n.min_units.get(c.id, 0), 1)
+    if n.max_units.get(c.id, c.required_units) < low:
+        return False
+    if c.id in n.inventory_units and n.pool_units(c.id, low) > n.inventory_units[c.id]:
+        return False
+    return n.pool_units(c.id, low) * c.personnel_per_unit_pax <= n.available_pax + EPS
+
+
 def cost_bound(instance: AllocationInstance, caps: dict[str, float] | None = None) -> Bound | None:
     """Σ_k R_k · min_n c_k m_nk over nations that can field a unit of k, and those nations.
 
@@ -289,7 +299,7 @@ def cost_bound(instance: AllocationInstance, caps: dict[str, float] | None = Non
     for c in instance.capabilities:
         if c.required_units == 0:
             continue
-        able = [n for n in instance.eligible if any(u > 0 for u, _ in unit_options(n, c))]
+        able = [n for n in instance.eligible if _fields_a_unit(n, c)]
         if not able:
             return None
         cheapest = min(c.cost_per_unit_year * n.m(c.id) for n in able)
@@ -359,6 +369,8 @@ def count_cost_bound(
     step = reduce(math.gcd, (c.personnel_per_unit_pax for c in caps_k))
     units = sum(c.required_units for c in caps_k)
     states = instance.required_pax // step
+    if (units + 1) * (states + 1) * len(instance.eligible) * len(caps_k) > 10 * COUNT_DP_MAX_WORK:
+        return None  # (at least one option per nation and type: too large before counting)
     options = sum(len(unit_options(n, c)) for n in instance.eligible for c in caps_k)
     if options * (units + 1) * (states + 1) > COUNT_DP_MAX_WORK:
         return None
