@@ -54,7 +54,9 @@ Constraints
         unit for free. Measured on the baseline's largest force: the sum of deviations is
         proven in 0.4 s with (9), 11 s without (the root bound is exact with it).
     (10) objective bounds (bounds.py; valid, they only tighten the relaxation): when a bound's
-        completion is not found, SCIP starts from the bound itself,
+        completion is not found, SCIP starts from the bound itself (solve.py uses the cost
+        bound; the fairness ones were no faster on the shipped scenarios and, on the 300 × 30
+        instance, kept SCIP from finding any division of the sum in 60 s),
                             t ≥ t_LB;   Σ_n u_n ≥ U_LB;   Σ_nk c_k m_nk x_nk ≥ C_LB
         Measured on the baseline's largest force: SCIP proves min cost in 0.085 s with the
         cost bound instead of 0.14 s (the bound itself and its failed completion take about
