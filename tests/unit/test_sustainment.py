@@ -260,6 +260,23 @@ def test_the_quickest_free_fleet_serves_a_depot_whatever_the_fleet_order() -> No
     assert busy["slow"] == 0
 
 
+def test_stock_lost_between_days_is_resupplied_at_once_not_at_the_next_day() -> None:
+    """Proposals look only at stock keys noted as possibly below their reorder point; a strike
+    that destroys most of a depot's stock in mid-day must note them, so a free train is sent
+    for that depot the same instant (its tonnes go in transit), not at the next day's count."""
+    env = simpy.Environment()
+    scenario = supply_line(horizon_days=30, trains=8)  # enough trains for some to be free
+    model = build_model(env, scenario, ALLOCATION, subsystem_rngs(1, 0), Recorder(30))
+    engine = next(s for s in model.subsystems if isinstance(s, SustainmentEngine))
+    env.run(until=10.5)
+    west = [("west", c) for c in engine.moved]
+    assert all(engine.in_transit_t[k] == 0 for k in west)  # nothing on its way to west yet
+    assert any(fs.idle for fs in engine.fleets)
+    engine.destroy_stock("DEPOT_W", 0.9)
+    assert env.now == 10.5
+    assert sum(engine.in_transit_t[k] for k in west) > 0
+
+
 def test_us_enabler_fleet_exists_only_with_us_airlift() -> None:
     m = supply_line_mapping(horizon_days=10)
     m["sustainment"]["fleets"][0]["us_enabler"] = True
