@@ -306,8 +306,8 @@ class _FleetState:
     unload: Sampler
     routes: dict[str, Route]  # sector -> outbound route from the base to its depot
     returns: dict[str, Route | None]
-    keys: tuple[SectorClass, ...] = ()  # the (sector, class) pairs it can resupply, in order
-    key_ids: frozenset[int] = frozenset()  # the same pairs as indices of the engine's stock keys
+    # the (sector, class) pairs it can resupply, as indices of the engine's stock keys
+    key_ids: frozenset[int] = frozenset()
     trip_days: dict[str, float] = field(default_factory=dict)  # planned, base to depot, loaded
     idle: list[simpy.Event] = field(default_factory=list)
     busy: int = 0
@@ -450,11 +450,10 @@ class SustainmentEngine:
                 continue
             routes[sector] = route
             returns[sector] = self.network.route(depot, fleet.base_node, (fleet.mode,))
-        keys = tuple((sector, c) for sector in routes for c in self.moved)
-        key_ids = frozenset(self._key_id[key] for key in keys)
+        key_ids = frozenset(self._key_id[(sector, c)] for sector in routes for c in self.moved)
         load, unload = sampler(fleet.load_days), sampler(fleet.unload_days)
         trip = {s: r.planned_days + load.mean + unload.mean for s, r in routes.items()}
-        return _FleetState(fleet, load, unload, routes, returns, keys, key_ids, trip)
+        return _FleetState(fleet, load, unload, routes, returns, key_ids, trip)
 
     def _set_rates(self, rates: dict[SectorClass, float]) -> None:
         """Adopt the day's demand rates and the reorder points in tonnes that follow from them.
