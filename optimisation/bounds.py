@@ -241,6 +241,23 @@ def sum_deviation_bound(instance: AllocationInstance) -> Bound | None:
     return _least_deviation(instance, *deployable)
 
 
+def _fair_pax(instance: AllocationInstance) -> dict[str, float]:
+    """Each eligible nation's fair share of the requirement, f_n P*, in personnel."""
+    target = float(instance.required_pax)
+    return {n.code: instance.fair_share.get(n.code, 0.0) * target for n in instance.eligible}
+
+
+def excess_caps(
+    instance: AllocationInstance, t: float, fair: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Personnel caps (1 + t) f_n P* that keep every nation's relative excess within t.
+
+    A nation without a fair share has no cap (inf). ``fair``: f_n P* when already at hand.
+    """
+    fair = _fair_pax(instance) if fair is None else fair
+    return {code: (1.0 + t) * f if f > 0 else math.inf for code, f in fair.items()}
+
+
 def max_deviation_bound(instance: AllocationInstance) -> Bound | None:
     """Lower bound on the largest relative excess t and totals within (1 + t) f_n P*.
 
@@ -251,8 +268,7 @@ def max_deviation_bound(instance: AllocationInstance) -> Bound | None:
     if deployable is None:
         return None
     step, totals = deployable
-    target = float(instance.required_pax)
-    fair = {n.code: instance.fair_share.get(n.code, 0.0) * target for n in instance.eligible}
+    fair = _fair_pax(instance)
     excesses = {0.0}
     for code, options in totals.items():
         if fair[code] > 0:
@@ -261,7 +277,7 @@ def max_deviation_bound(instance: AllocationInstance) -> Bound | None:
     candidates = sorted(excesses)
 
     def caps(t: float) -> dict[str, float]:
-        return {code: (1.0 + t) * f if f > 0 else math.inf for code, f in fair.items()}
+        return excess_caps(instance, t, fair)
 
     if not _reachable(instance, step, totals, caps(candidates[-1])):
         return None

@@ -35,7 +35,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
-from optimisation.bounds import bound_and_complete
+from optimisation.bounds import bound_and_complete, excess_caps
 from optimisation.formulation import Key, Model, add_objective_bound, build, build_feasibility
 from optimisation.instance import AllocationInstance, evaluate, with_requirement
 
@@ -355,16 +355,6 @@ def _solved(
     )
     result.explanation.extend(evaluate(instance, allocation))
     return result
-
-
-def excess_caps(instance: AllocationInstance, t: float) -> dict[str, float]:
-    """Personnel caps (1 + t) f_n P* that keep every nation's relative excess within t."""
-    target = float(instance.required_pax)
-    return {
-        n.code: (1.0 + t) * instance.fair_share[n.code] * target
-        for n in instance.eligible
-        if instance.fair_share.get(n.code, 0.0) > 0
-    }
 
 
 def solve_requirement(
