@@ -24,3 +24,13 @@ def nation(code: str, spare_pax: float, multiplier: float = 2.0, **kw: object) -
 def instance(nations: list[NationData], caps: list[CapabilityData]) -> AllocationInstance:
     """An instance with fair shares from the nations' key values."""
     return AllocationInstance(tuple(nations), tuple(caps), fair_shares(nations), "test")
+
+
+def keys_1_1_2() -> AllocationInstance:
+    """Keys 1:1:2 and 3 units of 100 pax: fair shares 75, 75 and 150 pax, solvable by hand."""
+    nations = [
+        nation("AAA", 1000, key_value=1.0),
+        nation("BBB", 1000, key_value=1.0),
+        nation("CCC", 1000, key_value=2.0),
+    ]
+    return instance(nations, [CapabilityData("inf", 100, 3)])

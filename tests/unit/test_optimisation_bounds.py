@@ -7,7 +7,7 @@ it keeps every limit (``evaluate``). Tied optima are never asserted, only values
 from __future__ import annotations
 
 import pytest
-from optimisation_fixture import PARAMS, instance, nation
+from optimisation_fixture import PARAMS, instance, keys_1_1_2, nation
 
 from logistics_sim.scenario import Objective
 from optimisation import bounds
@@ -19,12 +19,7 @@ from optimisation.solve import Status, solve
 def test_fairness_bounds_are_the_hand_optima_and_are_attained() -> None:
     # Keys 1:1:2, 3 units of 100 pax (as test_sum_of_deviations_and_largest_deviation_by_hand):
     # sum of deviations 100 pax, largest relative excess 1/3, both met by one unit each.
-    nations = [
-        nation("AAA", 1000, key_value=1.0),
-        nation("BBB", 1000, key_value=1.0),
-        nation("CCC", 1000, key_value=2.0),
-    ]
-    inst = instance(nations, [CapabilityData("inf", 100, 3)])
+    inst = keys_1_1_2()
     for objective, optimum in (
         (Objective.min_sum_deviation, 100.0),
         (Objective.min_max_deviation, 1.0 / 3.0),

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 import pytest
-from optimisation_fixture import PARAMS, instance, nation
+from optimisation_fixture import PARAMS, instance, keys_1_1_2, nation
 from ortools.linear_solver import pywraplp
 
 from logistics_sim.scenario import Objective
@@ -52,12 +52,7 @@ def test_sum_of_deviations_and_largest_deviation_by_hand() -> None:
     # Keys 1:1:2, 3 units of 100 pax: fair 75, 75, 150 pax. One unit each deviates by
     # 25 + 25 + 50 = 100 pax; any other division deviates more (0,1,2: 75+25+50 = 150).
     # The largest relative deviation is then 25/75 = 50/150 = 1/3.
-    nations = [
-        nation("AAA", 1000, key_value=1.0),
-        nation("BBB", 1000, key_value=1.0),
-        nation("CCC", 1000, key_value=2.0),
-    ]
-    inst = instance(nations, [CapabilityData("inf", 100, 3)])
+    inst = keys_1_1_2()
     by_sum = solve(inst, Objective.min_sum_deviation, PARAMS)
     assert by_sum.objective_value == pytest.approx(100.0, abs=1e-6)
     assert units_by_nation(by_sum.allocation) == {"AAA": 1, "BBB": 1, "CCC": 1}
