@@ -90,9 +90,15 @@ Lower bounds (bounds.py), tried before SCIP: relaxing (1) to Σ_n P_n = P* with 
     sum of deviations   min Σ_n |P_n − f_n P*|              (dynamic programme over P)
     largest excess      min t: Σ_n P_n = P*, P_n ≤ (1 + t) f_n P*   (t among the finitely
                         many (P − f_n P*)/(f_n P*), P ∈ 𝒫_n; bisection)
-    cost                Σ_k R_k · min_n c_k m_nk
+    cost                Σ_k R_k · min_n c_k m_nk, or where pools bind min Σ_n g_n(U_n, P_n)
+                        over Σ_n U_n = Σ_k R_k, Σ_n P_n = P* (g_n: least cost of U units
+                        and P pax n's pools hold; dynamic programme over (U, P))
 An allocation keeping (1)–(7) that attains its bound (found by CP-SAT on the feasibility copy
-with each P_n fixed to the bound's, or units only where they are cheapest) is optimal.
+with each P_n fixed to the bound's, or units only where they are cheapest) is optimal. Where
+none does, CP-SAT is asked whether (1)–(7) hold with the objective at most a target τ and
+each P_n (for cost each (U_n, P_n)) among those through which the bound's programme stays
+within τ — implied for every allocation within τ, so "none" proves the optimum above τ: over
+the candidate t from the bound up, at the bound plus the relative gap for the sum and cost.
 
 The feasibility copy (``FeasibilityModel``) is the same constraints (1)–(7) in CP-SAT, each
 family instance guarded by an assumption literal and no objective, so that CP-SAT names a set of
