@@ -41,28 +41,30 @@ from a pass over the nations before it and one over those after (the largest exc
 also the target as a ceiling, in integers rounded down). Every restriction holds for every
 allocation within the target, so "none" on the merged copy is a proof and raises the bound.
 For t the targets are the finitely many excesses, from the bound up (galloping, then
-bisecting); for the sum and the cost, first the bound plus the relative gap. When no question
+bisecting; the bound's own step is skipped when the completion proved its totals impossible
+and they are the only ones the step allows); for the sum and the cost, first the bound plus
+the relative gap, then wider while none, then a found value less the gap. When no question
 settles it within ``SEARCH_PROBES``, ``solve`` falls back to SCIP.
 
-Measured (benchmarks/optimiser.py, medians): on the shipped scenarios' largest forces the
-bound is the optimum for both fairness objectives and for the lexicographic cost stage, and
-the completions take 0.01–0.03 s (SCIP: 0.14–0.28 s). For min cost there the cheapest-nation
-bound is not tight and the (units, personnel) bound falls short of the optimum by 2e-6 (the
-mix decides); the search's first question (bound + 1e-4) finds the optimum SCIP found, in
-0.13 s (SCIP from the bound: 0.14 s). On all-Europe's largest force (pools nearly full) no
-bound's own totals split by type and SCIP proved none of the four objectives in 30 s; the
-searches prove them all: t* = 3.5039 (the bound 3.4930 proven empty in 0.5 s, the next
-excess found in 0.8 s; 1.9 s in all), the sum 64,224 pax (= the bound, one question, 0.8 s),
-min cost 627.781 against the (units, personnel) bound 627.777 (its passes kept to the
-running totals the other nations can complete: 0.35 s with the questions' backward pass, most
-of it building each nation's table, instead of about 5 s over every total; one question and a
-CP-SAT split, 1.0 s in all), lexicographic 630.957 (2.7 s, both stages). On the generated 300 × 30
-instance the cheapest-nation cost bound is the optimum and its completion takes about 1.4 s
-over several split rounds (SCIP: 7.5 s); the fairness bounds are not tight there (t: bound
-0.166, optimum in (0.17, 0.19]; sum: bound 22,837 pax, SCIP's best about 31,000): the split
-of the force by type, a bin-packing question, decides; the searches raise the bounds to
-0.1715 and 23,031 pax in 7 s and 4.5 s before running out of deterministic time, and SCIP
-runs as before.
+Measured (benchmarks/optimiser.py, medians): on the shipped scenarios' largest forces the bound
+is the optimum for both fairness objectives and for the lexicographic cost stage, and the
+completions take 0.01–0.03 s (SCIP: 0.14–0.28 s). For min cost there the cheapest-nation bound
+is not tight and the (units, personnel) bound falls short of the optimum by 2e-6 (the mix
+decides); the search's first question (bound + 1e-4) finds the optimum SCIP found, in 0.19 s
+(SCIP from the bound: 0.22 s). On all-Europe's largest force (pools nearly full) no bound's own
+totals split by type and SCIP proved none of the four objectives in 30 s; the searches prove
+them all: t* = 3.5039 (the bound's own totals, the only ones its step allows, proven impossible
+in 0.5 s; the next excess found in 0.8 s; 1.4 s in all), the sum 64,224 pax (= the bound, one
+question, 0.8 s), min cost 627.781 against the (units, personnel) bound 627.777 (its passes
+kept to the running totals the other nations can complete: 0.35 s with the questions' backward
+pass, most of it building each nation's table, instead of about 5 s over every total; one
+question and a CP-SAT split, 1.2 s in all), lexicographic 630.957 (2.5 s, both stages). On the
+generated 300 × 30 instance the cheapest-nation cost bound is the optimum and its completion
+takes about 1.4 s over several split rounds (SCIP: 7.5 s); the fairness bounds are not tight
+there (t: bound 0.166, optimum in (0.17, 0.19]; sum: bound 22,837 pax, SCIP's best about
+31,000): the split of the force by type, a bin-packing question, decides; the searches raise
+the bounds to 0.1716 and 23,004 pax in 7–8 s and 5 s before running out of deterministic
+time, and SCIP runs as before.
 """
 
 from __future__ import annotations
@@ -633,11 +635,7 @@ def _count_programme(
     totals alone, which is cheaper than building the tables: 0.2 s on the baseline's
     requirement, which no totals reach)."""
     caps_k = instance.capabilities
-    deployable = _deployable(instance)
-    if deployable is None:
-        return None
-    free = {n.code: math.inf for n in instance.eligible}
-    if not _reachable(instance, *deployable, free if caps is None else caps):
+    if not caps_k or not instance.eligible or instance.required_pax <= 0:
         return None
     step = reduce(math.gcd, (c.personnel_per_unit_pax for c in caps_k))
     total = (sum(c.required_units for c in caps_k), instance.required_pax // step)
@@ -646,6 +644,10 @@ def _count_programme(
         return None  # (at least one option per nation and type: too large before counting)
     options = sum(len(unit_options(n, c)) for n in instance.eligible for c in caps_k)
     if options * size > COUNT_TABLES_MAX_WORK:
+        return None
+    deployable = _deployable(instance)
+    free = {n.code: math.inf for n in instance.eligible}
+    if deployable is None or not _reachable(instance, *deployable, caps or free):
         return None
     tables = _count_tables(instance, caps, step, total)
     windows = _windows(tables, total)
@@ -1147,17 +1149,30 @@ def bound_and_complete(
     best: float | None = None
     for bound in lower_bounds(instance, objective, caps):
         best = bound.value if best is None else max(best, bound.value)
-        units = complete(instance, bound, time_limit_s)
-        if units is not None:
+        units = settle(instance, bound, time_limit_s)
+        if isinstance(units, dict):
             value = objective_value(instance, objective, units)
             if _proven(value, bound.value, tolerance):
                 return Attempt(Completion(units, value, min(bound.value, value)), best)
+        if units is False and bound.steps is not None and _pinned(bound):
+            bound = dataclasses.replace(bound, steps=bound.steps[1:])  # its own step is empty
         searched = search_above(instance, objective, bound, time_limit_s, tolerance)
         if searched.bound is not None:
             best = max(best, searched.bound)
         if searched.found is not None:
             return Attempt(searched.found, best)
     return Attempt(None, best)
+
+
+def _pinned(bound: Bound) -> bool:
+    """Whether the question at the bound's own step leaves every nation only the bound's
+    total, so that a completion proving those totals impossible proves the step empty (at
+    all-Europe's largest force: one question, 0.5 s, fewer)."""
+    if bound.steps is None or bound.at is None or bound.totals is None:
+        return False
+    question = bound.at(bound.steps[0])
+    pinned = {code: (total,) for code, total in bound.totals.items()}
+    return question is not None and question.domains == pinned
 
 
 def _proven(value: float, lower: float, tolerance: float) -> bool:
