@@ -62,6 +62,21 @@ Constraints
         cost bound instead of 0.14 s (the bound itself and its failed completion take about
         0.04 s, so the whole solve is no faster); on all-Europe's largest force with (2) in
         hull form, the sum of deviations in 4.6 s instead of 14 s.
+    (11) configurations (configurations.py), where the bounds are not attained and many
+        nations are small: for each nation n with few contributions (unit vectors v_j its own
+        limits (2)–(6) allow, total P_j), binaries y_nj:
+                            Σ_j y_nj = 1;   x_nk = Σ_j v_jk y_nj;
+                            u_n ≥ Σ_j |P_j − f_n P*| y_nj;   t ≥ Σ_j (P_j − f_n P*)⁺/(f_n P*) y_nj
+        Valid (one contribution is what n deploys); the LP can no longer give a small nation
+        part of a unit. (11') for the cost stage: nations with the same contributions and
+        multipliers as one class c of |c| equals, integer N_cj (how many take v_j):
+                            Σ_j N_cj = |c|;   X_cg = Σ_j v_jg N_cj   in (1) instead of their x
+    (12) split by type (configurations.py), for cost on the instance with interchangeable
+        types merged (bounds.merged): w_ρk ≥ 0 per rotation ρ (nations with the same m_nk)
+        and member type k of a merged type g:
+                            Σ_{k∈g} w_ρk = Σ_{n of ρ} x_ng;   Σ_ρ w_ρk = R_k;   cost Σ c_k m_ρk w_ρk
+        A transportation problem for fixed x, so integral; each nation's own pools per type
+        are re-checked (``evaluate``) on the split.
     Because (1) fixes the force, Σ_n Σ_k p_k x_nk = P*, so d_n is linear and exact.
     (2)–(3) are the integer form of Σ_k p_k m_nk x_nk ≤ A_n: a nation commits whole units, as
     the engine sizes its pools (ceil(x · m) per nation and type). The linear form is not used:
