@@ -2,7 +2,7 @@
 
 ``run_benchmarks()`` returns seconds (wall clock, one solve each, this machine). An objective's
 time counts only when its answer is proven: an optimum (SCIP's, or a bound attained by a
-completion, ``optimisation.bounds``) or an infeasible requirement; NaN otherwise (printed).
+completion, ``optimisation.completion``) or an infeasible requirement; NaN otherwise (printed).
 
 - ``optimiser_s_baseline``: the issue's key, the slowest objective on the baseline scenario,
   proven: for each of the four objectives, the verdict on the scenario's requirement

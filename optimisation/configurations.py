@@ -18,10 +18,10 @@ The rows are added to the compact model (larger nations keep (1)–(9) alone), s
 configuration LP for the small nations: it can no longer give one of them a fraction of a
 unit of the type it would need.
 
-It is solved on the instance with interchangeable types merged (``bounds.merged``; 30 types
+It is solved on the instance with interchangeable types merged (``completion.merged``; 30 types
 become 5 unit sizes there), which keeps the contributions few and is a relaxation of the
 instance (one rounded pool per merged type): its optimum is a lower bound, and the optimum
-of the instance when its units split back per type keep every limit (``bounds.complete``
+of the instance when its units split back per type keep every limit (``completion.complete``
 with the nations' totals).
 
 - min_max_deviation: t* is one of the finitely many excesses (P − f_n P*)/(f_n P*). From the
@@ -42,8 +42,9 @@ t* = 0.18050 proven in 48–51 s (12 MIP steps; SCIP on the compact model: not p
 120 s), the sum 30,880 pax in 42–44 s (SCIP compact: 22,837–30,880 after 60 s). The cost
 stage at t_cap = 1.05 t* is not proven in 400 s: 1824.42 against a bound of 1824.19 (gap
 1.3e-4; the compact model had 1942 against 1824 after 120 s). On all-Europe's largest force
-(26 nations, 5 merged types) the sum is proven in 9 s and t* not in 30 s; ``bounds``' search
-proves both faster there, so configurations are tried only where the bounds fail.
+(26 nations, 5 merged types) the sum is proven in 9 s and t* not in 30 s; the search above
+the bounds (``completion``) proves both faster there, so configurations are tried only where
+the bounds fail.
 """
 
 from __future__ import annotations
@@ -60,16 +61,13 @@ from logistics_sim.scenario import Objective
 from optimisation.bounds import (
     Bound,
     Completion,
-    _deployable,
-    _fair_pax,
-    _frame,
-    complete,
+    deployable_totals,
+    fair_pax,
     max_deviation_bound,
-    merged,
     objective_value,
     personnel_by_nation,
-    split_units,
 )
+from optimisation.completion import complete, merged, split_units, units_frame
 from optimisation.formulation import Key, Limit, Model, build
 from optimisation.instance import (
     EPS,
@@ -87,7 +85,7 @@ MAX_CONTRIBUTIONS_PER_NATION = 3000
 #: Most binaries in all; beyond it the configuration model is not tried.
 MAX_CONTRIBUTIONS = 60_000
 #: Time (s) for CP-SAT to split a merged solution back by type when the greedy split cannot
-#: (``bounds.complete``; the 300 × 30 splits need none).
+#: (``completion.complete``; the 300 × 30 splits need none).
 SPLIT_BACK_S = 10.0
 
 
@@ -141,7 +139,7 @@ def contribution_table(
     Nations with more than ``MAX_CONTRIBUTIONS_PER_NATION`` (or none) are left out: they keep
     the compact rows. None when all together exceed ``MAX_CONTRIBUTIONS``.
     """
-    fair = _fair_pax(instance)
+    fair = fair_pax(instance)
     table: dict[str, list[Contribution]] = {}
     total = 0
     for n in instance.eligible:
@@ -158,7 +156,7 @@ def contribution_table(
 def add_configurations(model: Model, table: dict[str, list[Contribution]]) -> None:
     """(11) One binary per contribution of each nation in ``table``, exactly one chosen."""
     inst, solver = model.instance, model.solver
-    fair = _fair_pax(inst)
+    fair = fair_pax(inst)
     for code, options in table.items():
         chosen = [solver.BoolVar(f"y[{code},{j}]") for j in range(len(options))]
         solver.Add(sum(chosen) == 1, f"one_contribution[{code}]")
@@ -279,7 +277,7 @@ def split_by_rotation(
 ) -> dict[Key, int]:
     """Each nation's merged units as units of the instance's types, within its rotation's w.
 
-    Per rotation, ``bounds.split_units`` with each type's room the rotation's w_ρk.
+    Per rotation, ``completion.split_units`` with each type's room the rotation's w_ρk.
     """
     out: dict[Key, int] = {}
     for rho in sorted({rho for rho, _ in split}):
@@ -339,11 +337,11 @@ def _feasible_at(
 def excess_candidates(instance: AllocationInstance) -> list[float]:
     """The excesses t* can take, from the DP bound up (ascending); empty without a bound."""
     bound = max_deviation_bound(instance)
-    deployable = _deployable(instance)
+    deployable = deployable_totals(instance)
     if bound is None or deployable is None:
         return []
     _, totals = deployable
-    fair = _fair_pax(instance)
+    fair = fair_pax(instance)
     excesses = {bound.value}
     for code, options in totals.items():
         if fair[code] > 0:
@@ -462,7 +460,7 @@ def least_cost_within(
     for cls in classes:
         merged_units.update(class_units(cls, small.capabilities))
     units = split_by_rotation(instance, small, members, merged_units, split)
-    if evaluate(instance, _frame(units)):
+    if evaluate(instance, units_frame(units)):
         return None
     bound = model.solver.Objective().BestBound()
     return Completion(units, objective_value(instance, Objective.min_cost, units), bound)

@@ -72,7 +72,7 @@ Constraints
         multipliers as one class c of |c| equals, integer N_cj (how many take v_j):
                             Σ_j N_cj = |c|;   X_cg = Σ_j v_jg N_cj   in (1) instead of their x
     (12) split by type (configurations.py), for cost on the instance with interchangeable
-        types merged (bounds.merged): w_ρk ≥ 0 per rotation ρ (nations with the same m_nk)
+        types merged (completion.merged): w_ρk ≥ 0 per rotation ρ (nations with the same m_nk)
         and member type k of a merged type g:
                             Σ_{k∈g} w_ρk = Σ_{n of ρ} x_ng;   Σ_ρ w_ρk = R_k;   cost Σ c_k m_ρk w_ρk
         A transportation problem for fixed x, so integral; each nation's own pools per type
@@ -101,7 +101,8 @@ Objectives (solve.py)
     largest_force       the largest common share s of the requirement (each type rounded up,
                         ceil(s·R_k)) that (1)–(7) allow, then divided by the lexicographic rule
 
-Lower bounds (bounds.py), tried before SCIP: relaxing (1) to Σ_n P_n = P* with P_n ∈ 𝒫_n
+Lower bounds (bounds.py; the (U, P) programme: cost_programme.py), tried before SCIP (completion
+by CP-SAT: completion.py): relaxing (1) to Σ_n P_n = P* with P_n ∈ 𝒫_n
     sum of deviations   min Σ_n |P_n − f_n P*|              (dynamic programme over P)
     largest excess      min t: Σ_n P_n = P*, P_n ≤ (1 + t) f_n P*   (t among the finitely
                         many (P − f_n P*)/(f_n P*), P ∈ 𝒫_n; bisection)

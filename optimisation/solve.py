@@ -1,16 +1,16 @@
 """Solve the burden-sharing model for an objective; never raises on an infeasible plan.
 
 First, for every objective but largest_force, the combinatorial bound of ``bounds`` and a
-CP-SAT completion attaining it: a proven optimum without branch and bound where the bound is
-tight (both fairness objectives and the lexicographic cost stage on the shipped scenarios'
-largest forces, 0.03–0.07 s instead of 0.14–0.31 s; min cost on the generated 300 × 30
-instance, 1.4 s instead of 7.5 s), or else where a search above the bound settles it
-(``bounds.search_above``: every objective on all-Europe's largest force in 0.8–2.5 s, where
-SCIP proved none in 30 s; min cost on the other shipped scenarios' largest forces). Where
-neither settles a fairness objective, the configuration model (``configurations``,
-formulation (11)–(12)): the fairness objectives of the generated 300 × 30 instance, whose many
-small nations make them bin packing, and its lexicographic cost stage. Otherwise SCIP on the
-compact model, with the bound as a cut (formulation (10)):
+CP-SAT completion attaining it (``completion``): a proven optimum without branch and bound
+where the bound is tight (both fairness objectives and the lexicographic cost stage on the
+shipped scenarios' largest forces, 0.03–0.07 s instead of 0.14–0.31 s; min cost on the
+generated 300 × 30 instance, 1.4 s instead of 7.5 s), or else where a search above the bound
+settles it (``completion.search_above``: every objective on all-Europe's largest force in
+0.8–2.5 s, where SCIP proved none in 30 s; min cost on the other shipped scenarios' largest
+forces). Where neither settles a fairness objective, the configuration model
+(``configurations``, formulation (11)–(12)): the fairness objectives of the generated 300 × 30
+instance, whose many small nations make them bin packing, and its lexicographic cost stage.
+Otherwise SCIP on the compact model, with the bound as a cut (formulation (10)):
 
 Solver chosen by measurement. SCIP through OR-Tools' linear-solver wrapper, one thread and a
 fixed random seed (deterministic), solves every objective. Measured on the baseline's largest
@@ -40,7 +40,8 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
-from optimisation.bounds import bound_and_complete, excess_caps
+from optimisation.bounds import excess_caps
+from optimisation.completion import bound_and_complete
 from optimisation.configurations import Runner, by_configurations, least_cost_within
 from optimisation.formulation import Key, Model, add_objective_bound, build, build_feasibility
 from optimisation.instance import AllocationInstance, evaluate, with_requirement
@@ -379,9 +380,9 @@ def solve_requirement(
     """Meet the instance's requirement in full, by ``objective`` (not largest_force).
 
     First the objective's combinatorial bound and a CP-SAT completion attaining it
-    (``bounds``; for lexicographic, of its fairness stage): when one is found, it is the
-    proven optimum and SCIP is not run (for lexicographic, SCIP then only minimises the cost
-    within the tolerance, from that allocation). Otherwise SCIP solves the model.
+    (``bounds``, ``completion``; for lexicographic, of its fairness stage): when one is found,
+    it is the proven optimum and SCIP is not run (for lexicographic, SCIP then only minimises
+    the cost within the tolerance, from that allocation). Otherwise SCIP solves the model.
     ``hint``: units known to keep every limit, given to SCIP as a starting solution.
     """
     start = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Combinatorial bounds and their completion (optimisation/bounds.py) on hand-solvable instances.
+"""Combinatorial bounds and their completion (optimisation/bounds.py, cost_programme.py,
+completion.py) on hand-solvable instances.
 
 A bound must never exceed the optimum; when a completion is found its value is the optimum and
 it keeps every limit (``evaluate``). Tied optima are never asserted, only values and limits.
@@ -12,7 +13,7 @@ import pytest
 from optimisation_fixture import PARAMS, instance, keys_1_1_2, nation
 
 from logistics_sim.scenario import Objective
-from optimisation import bounds
+from optimisation import bounds, completion
 from optimisation.formulation import Key
 from optimisation.instance import AllocationInstance, CapabilityData, evaluate
 from optimisation.solve import Status, solve
@@ -26,7 +27,7 @@ def test_fairness_bounds_are_the_hand_optima_and_are_attained() -> None:
         (Objective.min_sum_deviation, 100.0),
         (Objective.min_max_deviation, 1.0 / 3.0),
     ):
-        attempt = bounds.bound_and_complete(inst, objective, 10.0, 0.0)
+        attempt = completion.bound_and_complete(inst, objective, 10.0, 0.0)
         assert attempt.bound == pytest.approx(optimum, abs=1e-9)
         assert attempt.found is not None
         assert attempt.found.value == pytest.approx(optimum, abs=1e-9)
@@ -62,11 +63,11 @@ def test_interchangeable_capabilities_are_merged_and_split_back_per_type() -> No
         [nation("AAA", 2000, max_units={"guns": 1}), nation("BBB", 2000)],
         caps,
     )
-    small, members = bounds.merged(inst)
+    small, members = completion.merged(inst)
     assert sorted(c.id for c in small.capabilities) == ["guns", "inf"]
     assert small.capability("inf").required_units == 5
     assert [c.id for c in members["inf"]] == ["inf", "rifles"]
-    split = bounds.split_units(inst, {Key("AAA", "inf"): 2, Key("BBB", "inf"): 3}, members)
+    split = completion.split_units(inst, {Key("AAA", "inf"): 2, Key("BBB", "inf"): 3}, members)
     by_type = {c.id: sum(v for k, v in split.items() if k.capability == c.id) for c in caps[:2]}
     assert by_type == {"inf": 3, "rifles": 2}
     assert split.get(Key("AAA", "inf"), 0) + split.get(Key("AAA", "rifles"), 0) == 2
@@ -83,7 +84,7 @@ def test_no_bound_when_the_nations_cannot_sum_to_the_requirement() -> None:
         ],
         caps,
     )
-    attempt = bounds.bound_and_complete(blocked, Objective.min_sum_deviation, 10.0, 0.0)
+    attempt = completion.bound_and_complete(blocked, Objective.min_sum_deviation, 10.0, 0.0)
     assert attempt.found is None and attempt.bound is None
     assert solve(blocked, Objective.min_sum_deviation, PARAMS).status is Status.infeasible
 
@@ -112,8 +113,8 @@ def test_largest_excess_search_climbs_from_the_bound_to_the_proven_optimum() -> 
     inst = two_types_only_one_nation_holds()
     bound = bounds.max_deviation_bound(inst)
     assert bound is not None and bound.value == pytest.approx(0.01)
-    assert bounds.complete(inst, bound, 10.0) is None
-    attempt = bounds.bound_and_complete(inst, Objective.min_max_deviation, 10.0, 0.0)
+    assert completion.complete(inst, bound, 10.0) is None
+    attempt = completion.bound_and_complete(inst, Objective.min_max_deviation, 10.0, 0.0)
     assert attempt.found is not None
     assert attempt.found.value == pytest.approx(49.5)
     assert attempt.found.bound == pytest.approx(49.5)
@@ -133,12 +134,12 @@ def test_sum_search_finds_totals_that_tie_with_the_bounds_own() -> None:
     )
     bound = bounds.sum_deviation_bound(inst)
     assert bound is not None and bound.value == pytest.approx(400.0 / 3.0)
-    assert bounds.complete(inst, bound, 10.0) is None
+    assert completion.complete(inst, bound, 10.0) is None
     for objective, optimum in (
         (Objective.min_sum_deviation, 400.0 / 3.0),
         (Objective.min_max_deviation, 0.5),
     ):
-        attempt = bounds.bound_and_complete(inst, objective, 10.0, 0.0)
+        attempt = completion.bound_and_complete(inst, objective, 10.0, 0.0)
         assert attempt.found is not None
         assert attempt.found.value == pytest.approx(optimum)
         result = solve(inst, objective, PARAMS)
@@ -181,7 +182,7 @@ def test_cost_search_rises_above_a_bound_the_types_forbid() -> None:
     )
     bound = next(bounds.lower_bounds(inst, Objective.min_cost))
     assert bound.value == pytest.approx(5.0)
-    attempt = bounds.bound_and_complete(inst, Objective.min_cost, 10.0, 0.0)
+    attempt = completion.bound_and_complete(inst, Objective.min_cost, 10.0, 0.0)
     assert attempt.found is not None
     assert attempt.found.value == pytest.approx(5.5)
     assert attempt.found.bound == pytest.approx(5.5)

@@ -11,7 +11,7 @@ import pytest
 from optimisation_fixture import PARAMS, instance, nation
 
 from logistics_sim.scenario import Objective
-from optimisation import bounds, configurations
+from optimisation import bounds, completion, configurations
 from optimisation.formulation import Key
 from optimisation.instance import CapabilityData, evaluate
 from optimisation.solve import run
@@ -83,7 +83,7 @@ def test_configurations_prove_the_hand_optimum(objective: Objective, optimum: fl
     assert found.value == pytest.approx(optimum, abs=1e-6)
     assert found.bound == pytest.approx(optimum, abs=1e-6)
     assert bounds.objective_value(inst, objective, found.units) == pytest.approx(optimum)
-    assert evaluate(inst, bounds._frame(found.units)) == []
+    assert evaluate(inst, completion.units_frame(found.units)) == []
 
 
 def test_cost_within_a_fairness_cap_splits_merged_types_by_cost() -> None:
@@ -94,11 +94,11 @@ def test_cost_within_a_fairness_cap_splits_merged_types_by_cost() -> None:
         [nation("AAA", 10_000, 1.0), nation("BBB", 10_000, 2.0)],
         [CapabilityData("cheap", 500, 1, 1.0), CapabilityData("dear", 500, 1, 3.0)],
     )
-    small, members = bounds.merged(inst)
+    small, members = completion.merged(inst)
     assert len(small.capabilities) == 1 and len(members[small.capabilities[0].id]) == 2
     found = configurations.least_cost_within(inst, 0.0, _runner, 10.0)
     assert found is not None
     assert found.value == pytest.approx(5.0)
     assert found.bound == pytest.approx(5.0)
     assert found.units[Key("AAA", "dear")] == 1 and found.units[Key("BBB", "cheap")] == 1
-    assert evaluate(inst, bounds._frame(found.units)) == []
+    assert evaluate(inst, completion.units_frame(found.units)) == []
