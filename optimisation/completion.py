@@ -49,7 +49,7 @@ takes about 1.4 s over several split rounds (SCIP: 7.5 s); the fairness bounds a
 there (t: bound 0.166, optimum in (0.17, 0.19]; sum: bound 22,837 pax, SCIP's best about
 31,000): the split of the force by type, a bin-packing question, decides; the searches raise
 the bounds to 0.1716 and 23,004 pax in 7–8 s and 5 s before running out of deterministic
-time, and SCIP runs as before.
+time, and the configuration model (``configurations``) proves them.
 """
 
 from __future__ import annotations

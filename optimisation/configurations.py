@@ -26,25 +26,27 @@ with the nations' totals).
 
 - min_max_deviation: t* is one of the finitely many excesses (P − f_n P*)/(f_n P*). From the
   DP bound of ``bounds`` up, a search over them (doubling, then halving), each step the
-  feasibility MIP with every contribution capped at (1 + t) f_n P*. Measured: steps that
-  are infeasible take 1–2 s (the configuration LP proves most), feasible ones 3–14 s (SCIP
-  must find a packing; CP-SAT found none in 5 s on the same question).
-- min_sum_deviation: the MIP with the sum as its objective. Measured: per-nation limit 100
-  → not proven in 150 s, 600 → 130 s, 3,000 → 42–83 s (the configuration LP's bound is
-  within 0.2 % of the optimum; the compact rows' hull cuts (9) for the largest nations close
-  the rest).
-- the lexicographic cost stage (min cost with every excess within t_cap): the MIP with the
-  split by type (12), a transportation layer from the merged types back to the instance's
-  own (costs differ within a merged type).
+  feasibility MIP with every contribution capped at (1 + t) f_n P* and the small nations as
+  classes of equal contributions (11'). Measured: infeasible steps take about 1 s (the
+  configuration LP proves most), feasible ones 1.1–3 s (with a binary per nation and
+  contribution 4–14 s; CP-SAT found no packing in 5 s on the same question).
+- min_sum_deviation: the MIP (11) with the sum as its objective (classes do not apply: each
+  nation's deviation depends on its own fair share). Measured: per-nation limit 100 → not
+  proven in 150 s, 600 → 130 s, 3,000 → 42–83 s (the configuration LP's bound is within
+  0.2 % of the optimum; the compact rows' hull cuts (9) for the largest nations close the
+  rest).
+- the lexicographic cost stage (min cost with every excess within t_cap): classes of nations
+  with equal contributions and rotation (11') and the split by type (12), a transportation
+  layer from the merged types back to the instance's own (costs differ within a merged type).
 
-Measured on the generated 300 × 30 instance (1 thread, one run each, the machine shared):
-t* = 0.18050 proven in 48–51 s (12 MIP steps; SCIP on the compact model: not proven in
-120 s), the sum 30,880 pax in 42–44 s (SCIP compact: 22,837–30,880 after 60 s). The cost
-stage at t_cap = 1.05 t* is not proven in 400 s: 1824.42 against a bound of 1824.19 (gap
-1.3e-4; the compact model had 1942 against 1824 after 120 s). On all-Europe's largest force
-(26 nations, 5 merged types) the sum is proven in 9 s and t* not in 30 s; the search above
-the bounds (``completion``) proves both faster there, so configurations are tried only where
-the bounds fail.
+Measured on the generated 300 × 30 instance (1 thread, the machine shared): t* = 0.18050
+proven in 16 s (12 MIP steps; SCIP on the compact model: not proven in 120 s), the sum
+30,880 pax in 42–44 s (SCIP compact: 22,837–30,880 after 60 s). The cost stage at
+t_cap = 1.05 t*: 1824.42, proven to the 1e-4 gap in 305–386 s with classes (with a binary
+per nation and contribution: gap 1.3e-4 after 400 s; the compact model: 1942 against 1824
+after 120 s). On all-Europe's largest force (26 nations, 5 merged types) the sum is proven
+in 9 s and t* not in 30 s; the search above the bounds (``completion``) proves both faster
+there, so configurations are tried only where the bounds fail.
 """
 
 from __future__ import annotations

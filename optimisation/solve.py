@@ -19,8 +19,10 @@ formulation's implied cuts (9); CP-SAT through the same wrapper scales the real 
 and multipliers to integers and returned a sum of deviations 5 pax off the true optimum, and
 HiGHS took 3.5 s for the sum and did not prove min cost in 20 s. The issue's 0.03–0.12 s up to
 300 × 30 is not reproduced here: on the generated 300 × 30 instance (pools rounded per type,
-most fair shares below one battalion) SCIP proves min cost in 6–12 s and the fairness
-objectives only to a gap within 60 s (benchmarks/optimiser.py). CP-SAT is
+most fair shares below one battalion) SCIP on the compact model proves min cost in 6–12 s
+and the fairness objectives only to gaps of 12 % (largest excess) and 26 % (sum) within 60 s,
+the lexicographic cost stage to 6 % in 120 s; the configuration model proves each
+(benchmarks/optimiser.py). CP-SAT is
 used for the feasibility checks of the largest-force search and the conflict sets of
 ``diagnostics`` (assumption literals on a feasibility copy), where it finds divisions of full
 pools that SCIP does not.
@@ -390,7 +392,9 @@ def solve_requirement(
     first = Objective.min_max_deviation if lexicographic else objective
     attempt = bound_and_complete(instance, first, params.time_limit_s, params.relative_gap)
     quick = attempt.found
-    packing = quick is None  # the bound's totals do not split by type: configurations next
+    # a bound its totals do not attain (none: the totals cannot even sum to the requirement,
+    # or the programme is too large): the split by type decides, configurations next
+    packing = quick is None and attempt.bound is not None
     if packing:
         quick = by_configurations(instance, first, _runner(params), params.time_limit_s)
     if quick is not None and not lexicographic:

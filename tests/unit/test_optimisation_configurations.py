@@ -7,21 +7,27 @@ are never asserted, only objective values, proofs and ``evaluate``.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import pytest
 from optimisation_fixture import PARAMS, instance, nation
 
 from logistics_sim.scenario import Objective
 from optimisation import bounds, completion, configurations
-from optimisation.formulation import Key
-from optimisation.instance import CapabilityData, evaluate
+from optimisation.formulation import Key, Model
+from optimisation.instance import AllocationInstance, CapabilityData, evaluate
 from optimisation.solve import run
 
+# the module, not the ``solve`` function optimisation/__init__.py exports under its name
+solve_module = importlib.import_module("optimisation.solve")
 
-def _runner(model, seconds):  # type: ignore[no-untyped-def]
+
+def _runner(model: Model, seconds: float) -> int:
     return run(model, PARAMS)
 
 
-def _one_small_unit():  # type: ignore[no-untyped-def]
+def _one_small_unit() -> AllocationInstance:
     """Three nations with fair shares of 400 pax and one 400 and one 800 pax unit to field.
 
     By totals alone each could deploy 400 (largest excess 0, sum of deviations 0), but there
@@ -102,3 +108,41 @@ def test_cost_within_a_fairness_cap_splits_merged_types_by_cost() -> None:
     assert found.bound == pytest.approx(5.0)
     assert found.units[Key("AAA", "dear")] == 1 and found.units[Key("BBB", "cheap")] == 1
     assert evaluate(inst, completion.units_frame(found.units)) == []
+
+
+def test_solve_asks_configurations_when_the_bound_is_not_attained(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The search above the bound settles so small an instance itself: pretend it did not, as
+    # on the 300 × 30 instance, and the configurations must prove both lexicographic stages.
+    asked: list[Objective] = []
+    real_bound, real_configurations = (
+        solve_module.bound_and_complete,
+        solve_module.by_configurations,
+    )
+
+    def unattained(*args: Any, **kwargs: Any) -> completion.Attempt:
+        return completion.Attempt(None, real_bound(*args, **kwargs).bound)
+
+    def spy(*args: Any) -> bounds.Completion | None:
+        asked.append(args[1])
+        return real_configurations(*args)
+
+    monkeypatch.setattr(solve_module, "bound_and_complete", unattained)
+    monkeypatch.setattr(solve_module, "by_configurations", spy)
+    inst = _one_small_unit()
+    result = solve_module.solve(inst, Objective.lexicographic, PARAMS)
+    assert asked == [Objective.min_max_deviation]
+    assert result.status is solve_module.Status.optimal
+    assert result.stage_values["max_relative_deviation"] == pytest.approx(1.0)
+    assert result.stage_values["cost"] == pytest.approx(2.0)  # two units, multiplier 1
+    assert evaluate(inst, result.allocation) == []
+
+
+def test_solve_does_not_ask_configurations_without_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One nation cannot hold 800 pax in 500: no totals reach the requirement, no bound.
+    monkeypatch.setattr(solve_module, "by_configurations", lambda *args: pytest.fail("asked"))
+    short = instance([nation("AAA", 500, 1.0)], [CapabilityData("inf", 400, 2)])
+    assert (
+        solve_module.solve(short, Objective.min_sum_deviation, PARAMS).status.value == "infeasible"
+    )
