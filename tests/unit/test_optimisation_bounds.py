@@ -106,6 +106,19 @@ def two_types_only_one_nation_holds() -> AllocationInstance:
     )
 
 
+def assert_search_proves(inst: AllocationInstance, objective: Objective, optimum: float) -> None:
+    """The bound's completion or search finds the optimum, and solve reports it proven."""
+    attempt = completion.bound_and_complete(inst, objective, 10.0, 0.0)
+    assert attempt.found is not None
+    assert attempt.found.value == pytest.approx(optimum)
+    assert attempt.found.bound == pytest.approx(optimum)
+    result = solve(inst, objective, PARAMS)
+    assert result.status is Status.optimal
+    assert result.objective_value == pytest.approx(optimum)
+    assert result.bound == pytest.approx(optimum)
+    assert evaluate(inst, result.allocation) == []
+
+
 def test_largest_excess_search_climbs_from_the_bound_to_the_proven_optimum() -> None:
     # Fair shares 200/2.02 pax for AAA and BBB, 200 · 0.02/2.02 for CCC. The totals bound has
     # AAA and BBB at 100 pax (excess 0.01); only CCC can hold y, so the optimum puts 100 pax
@@ -114,14 +127,7 @@ def test_largest_excess_search_climbs_from_the_bound_to_the_proven_optimum() -> 
     bound = bounds.max_deviation_bound(inst)
     assert bound is not None and bound.value == pytest.approx(0.01)
     assert completion.complete(inst, bound, 10.0) is None
-    attempt = completion.bound_and_complete(inst, Objective.min_max_deviation, 10.0, 0.0)
-    assert attempt.found is not None
-    assert attempt.found.value == pytest.approx(49.5)
-    assert attempt.found.bound == pytest.approx(49.5)
-    result = solve(inst, Objective.min_max_deviation, PARAMS)
-    assert result.status is Status.optimal
-    assert result.objective_value == pytest.approx(49.5)
-    assert evaluate(inst, result.allocation) == []
+    assert_search_proves(inst, Objective.min_max_deviation, 49.5)
 
 
 def test_sum_search_finds_totals_that_tie_with_the_bounds_own() -> None:
@@ -139,13 +145,7 @@ def test_sum_search_finds_totals_that_tie_with_the_bounds_own() -> None:
         (Objective.min_sum_deviation, 400.0 / 3.0),
         (Objective.min_max_deviation, 0.5),
     ):
-        attempt = completion.bound_and_complete(inst, objective, 10.0, 0.0)
-        assert attempt.found is not None
-        assert attempt.found.value == pytest.approx(optimum)
-        result = solve(inst, objective, PARAMS)
-        assert result.status is Status.optimal
-        assert result.objective_value == pytest.approx(optimum)
-        assert result.bound == pytest.approx(optimum)
+        assert_search_proves(inst, objective, optimum)
 
 
 def test_cost_questions_keep_the_units_and_pax_through_which_the_programme_fits() -> None:
@@ -182,12 +182,4 @@ def test_cost_search_rises_above_a_bound_the_types_forbid() -> None:
     )
     bound = next(bounds.lower_bounds(inst, Objective.min_cost))
     assert bound.value == pytest.approx(5.0)
-    attempt = completion.bound_and_complete(inst, Objective.min_cost, 10.0, 0.0)
-    assert attempt.found is not None
-    assert attempt.found.value == pytest.approx(5.5)
-    assert attempt.found.bound == pytest.approx(5.5)
-    result = solve(inst, Objective.min_cost, PARAMS)
-    assert result.status is Status.optimal
-    assert result.objective_value == pytest.approx(5.5)
-    assert result.bound == pytest.approx(5.5)
-    assert evaluate(inst, result.allocation) == []
+    assert_search_proves(inst, Objective.min_cost, 5.5)
