@@ -66,7 +66,7 @@ from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
 from optimisation.bounds import Bound, Completion, fair_pax, lower_bounds, objective_value
-from optimisation.formulation import FeasibilityModel, Key, build_feasibility
+from optimisation.formulation import FeasibilityModel, Key, build_all_limits, cp_solver
 from optimisation.instance import (
     EPS,
     AllocationInstance,
@@ -190,9 +190,7 @@ def _complete_on(
     """CP-SAT: units keeping (1)–(7) and the bound's totals, counts, allowed pairs, caps,
     budgets and search restrictions; False when there are none, None when CP-SAT could not
     tell in time."""
-    feas = build_feasibility(instance)
-    for literal in feas.literals.values():
-        feas.model.add(literal == 1)
+    feas = build_all_limits(instance)
     eligible = {n.code for n in instance.eligible}
     if bound.totals is not None:
         for n in instance.eligible:
@@ -207,11 +205,7 @@ def _complete_on(
     for n in instance.eligible:
         _restrict_nation(feas, instance, n, bound)
     _restrict_ceilings(feas, instance, bound)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_deterministic_time = deterministic_s
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    solver = cp_solver(time_limit_s, deterministic_s)
     status = solver.solve(feas.model)
     if status == cp_model.INFEASIBLE:
         return False
@@ -297,19 +291,13 @@ def _split_by_cpsat(
     spreads a small nation's two units over two types (two pools rounded up instead of one)
     and the rounds with less room find no division; this split settles it in 0.02 s.
     """
-    feas = build_feasibility(instance)
-    for literal in feas.literals.values():
-        feas.model.add(literal == 1)
+    feas = build_all_limits(instance)
     eligible = {n.code for n in instance.eligible}
     for n in instance.eligible:
         for merged_id, group in members.items():
             together = sum(feas.x[Key(n.code, c.id)] for c in group)
             feas.model.add(together == units.get(Key(n.code, merged_id), 0))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_deterministic_time = SPLIT_DETERMINISTIC_S
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    solver = cp_solver(time_limit_s, SPLIT_DETERMINISTIC_S)
     if solver.solve(feas.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     split = {key: int(solver.value(var)) for key, var in feas.x.items() if key.nation in eligible}

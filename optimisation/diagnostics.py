@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from optimisation.formulation import Key, Limit, build, build_feasibility
+from optimisation.formulation import Key, Limit, build, build_feasibility, cp_solver
 from optimisation.instance import (
     AllocationInstance,
     NationData,
@@ -82,11 +82,8 @@ DROP_ORDER = (
 
 def _cp_solver(time_limit_s: float, presolve: bool) -> cp_model.CpSolver:
     """One worker and a fixed seed: the same verdict on every run."""
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
+    solver = cp_solver(time_limit_s)
     solver.parameters.cp_model_presolve = presolve
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
     return solver
 
 

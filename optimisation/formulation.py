@@ -498,3 +498,26 @@ def build_feasibility(instance: AllocationInstance) -> FeasibilityModel:
                     model.add(z[key] <= n.inventory_units[c.id]),
                 )
     return feas
+
+
+def build_all_limits(instance: AllocationInstance) -> FeasibilityModel:
+    """The feasibility copy with every limit's literal fixed true: (1)–(7) must all hold."""
+    feas = build_feasibility(instance)
+    for literal in feas.literals.values():
+        feas.model.add(literal == 1)
+    return feas
+
+
+def cp_solver(time_limit_s: float, deterministic_s: float | None = None) -> cp_model.CpSolver:
+    """CP-SAT with one worker and a fixed seed: the same question gets the same answer.
+
+    ``deterministic_s``: a limit in CP-SAT's own work units, the same on every machine (the
+    wall-clock ``time_limit_s`` is then only a backstop).
+    """
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    if deterministic_s is not None:
+        solver.parameters.max_deterministic_time = deterministic_s
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    return solver

@@ -45,7 +45,14 @@ from logistics_sim.scenario import Objective
 from optimisation.bounds import excess_caps
 from optimisation.completion import bound_and_complete
 from optimisation.configurations import Runner, by_configurations, least_cost_within
-from optimisation.formulation import Key, Model, add_objective_bound, build, build_feasibility
+from optimisation.formulation import (
+    Key,
+    Model,
+    add_objective_bound,
+    build,
+    build_all_limits,
+    cp_solver,
+)
 from optimisation.instance import AllocationInstance, evaluate, with_requirement
 
 ALLOCATION_COLUMNS = [
@@ -475,13 +482,8 @@ def feasible_units(
     full, CP-SAT finds a feasible division in about 2 s where SCIP finds none in 10 s; both
     prove the next share infeasible in a tenth of a second. None when time runs out.
     """
-    feas = build_feasibility(instance)
-    for literal in feas.literals.values():
-        feas.model.add(literal == 1)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = time_limit_s
+    feas = build_all_limits(instance)
+    solver = cp_solver(time_limit_s)
     status = solver.solve(feas.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         eligible = {n.code for n in instance.eligible}
