@@ -68,8 +68,9 @@ Constraints
                             Σ_j y_nj = 1;   x_nk = Σ_j v_jk y_nj;
                             u_n ≥ Σ_j |P_j − f_n P*| y_nj;   t ≥ Σ_j (P_j − f_n P*)⁺/(f_n P*) y_nj
         Valid (one contribution is what n deploys); the LP can no longer give a small nation
-        part of a unit. (11') for the cost stage: nations with the same contributions and
-        multipliers as one class c of |c| equals, integer N_cj (how many take v_j):
+        part of a unit. (11') where deviations do not count (feasibility at a trial t, the
+        cost stage): nations with the same contributions (for cost, also the same
+        multipliers) as one class c of |c| equals, integer N_cj (how many take v_j):
                             Σ_j N_cj = |c|;   X_cg = Σ_j v_jg N_cj   in (1) instead of their x
     (12) split by type (configurations.py), for cost on the instance with interchangeable
         types merged (completion.merged): w_ρk ≥ 0 per rotation ρ (nations with the same m_nk)
