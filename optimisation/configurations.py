@@ -414,10 +414,12 @@ def first_feasible(candidates: list[float], feasible: Callable[[float], bool | N
 def least_excess(
     instance: AllocationInstance, run: Runner, time_limit_s: float
 ) -> Completion | None:
-    """min_max_deviation proven by the search over candidate excesses, or None.
+    """min_max_deviation by the search over candidate excesses: proven (its bound is its
+    value), or, when a step runs out of time, the best found with the candidate above the
+    highest proven infeasible as its bound.
 
-    None when the configuration model would be too large, a step runs out of time, or the
-    merged optimum's totals cannot be met on the instance.
+    None when the configuration model would be too large, no step found an allocation, or
+    the merged solution's totals cannot be met on the instance.
     """
     deadline = time.perf_counter() + time_limit_s
     small, _ = merged(instance)
@@ -425,28 +427,33 @@ def least_excess(
     if not candidates:
         return None
     found: dict[float, dict[Key, int]] = {}
+    refused: list[int] = []  # indices proven infeasible
 
     def feasible(t: float) -> bool | None:
         answer, units = _feasible_at(small, t, run, deadline - time.perf_counter())
         if answer:
             found[t] = units
+        elif answer is False:
+            refused.append(candidates.index(t))
         return answer
 
     index = first_feasible(candidates, feasible)
-    if index is None:
+    if not found:
         return None
-    t_star = candidates[index]
-    units = _on_instance(instance, small, found[t_star], t_star)
+    t_best = candidates[index] if index is not None else min(found)
+    units = _on_instance(instance, small, found[t_best], t_best)
     if units is None:
         return None
     value = objective_value(instance, Objective.min_max_deviation, units)
-    return Completion(units, value, t_star)
+    lower = candidates[max(refused, default=-1) + 1]
+    return Completion(units, value, min(lower, value))
 
 
 def least_sum_deviation(
     instance: AllocationInstance, run: Runner, time_limit_s: float
 ) -> Completion | None:
-    """min_sum_deviation proven on the merged configuration model, or None."""
+    """min_sum_deviation on the merged configuration model, with SCIP's bound (the optimum
+    when the solve ended within its gap), or None when it found no allocation in time."""
     small, _ = merged(instance)
     table = contribution_table(small)
     if table is None:
@@ -454,7 +461,7 @@ def least_sum_deviation(
     model = build(small)
     add_configurations(model, table)
     model.solver.Minimize(sum(model.abs_dev.values()) + 0.0 * model.max_dev)
-    if run(model, time_limit_s) != pywraplp.Solver.OPTIMAL:
+    if run(model, time_limit_s) not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     value = model.solver.Objective().Value()
     units = _on_instance(instance, small, _units(model.x), value)
@@ -467,7 +474,8 @@ def least_sum_deviation(
 def least_cost_within(
     instance: AllocationInstance, t_cap: float, run: Runner, time_limit_s: float
 ) -> Completion | None:
-    """min cost with every excess within ``t_cap`` (the lexicographic cost stage), or None.
+    """min cost with every excess within ``t_cap`` (the lexicographic cost stage) and SCIP's
+    bound, or None (no allocation found in time, or its split breaks a pool).
 
     On the merged instance: the nations with few contributions as classes of equals (11'),
     the others compact, the split by type (12). A relaxation of the instance (merged pools),
@@ -484,7 +492,7 @@ def least_cost_within(
         if n.code not in table
     ]
     split = add_type_split(model, instance, members, holders)
-    if run(model, time_limit_s) != pywraplp.Solver.OPTIMAL:
+    if run(model, time_limit_s) not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     merged_units = merged_solution(model, classes, small.capabilities)
     units = split_by_rotation(instance, small, members, merged_units, split)
@@ -497,7 +505,9 @@ def least_cost_within(
 def by_configurations(
     instance: AllocationInstance, objective: Objective, run: Runner, time_limit_s: float
 ) -> Completion | None:
-    """A fairness objective proven on the configuration model; None if not (or not fairness)."""
+    """A fairness objective on the configuration model: an allocation and its proven bound
+    (equal to its value, within the solver's gap, when optimal); None if no allocation was
+    found (or the objective is not a fairness one)."""
     if objective is Objective.min_max_deviation:
         return least_excess(instance, run, time_limit_s)
     if objective is Objective.min_sum_deviation:

@@ -42,7 +42,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
-from optimisation.bounds import excess_caps
+from optimisation.bounds import Completion, excess_caps
 from optimisation.completion import bound_and_complete
 from optimisation.configurations import Runner, by_configurations, least_cost_within
 from optimisation.formulation import (
@@ -380,6 +380,12 @@ def _solved(
     return result
 
 
+def _within_gap(found: Completion, relative_gap: float) -> bool:
+    """Whether an allocation's value is within the solver's relative gap of its bound."""
+    slack = relative_gap * abs(found.value) + 1e-9 * max(1.0, abs(found.value))
+    return found.value - found.bound <= slack
+
+
 def solve_requirement(
     instance: AllocationInstance,
     objective: Objective,
@@ -388,10 +394,12 @@ def solve_requirement(
 ) -> AllocationResult:
     """Meet the instance's requirement in full, by ``objective`` (not largest_force).
 
-    First the objective's combinatorial bound and a CP-SAT completion attaining it
-    (``bounds``, ``completion``; for lexicographic, of its fairness stage): when one is found,
-    it is the proven optimum and SCIP is not run (for lexicographic, SCIP then only minimises
-    the cost within the tolerance, from that allocation). Otherwise SCIP solves the model.
+    First the objective's combinatorial bound and a CP-SAT completion attaining it, or a
+    search above it (``bounds``, ``completion``; for lexicographic, of its fairness stage):
+    what they find is the proven optimum and SCIP is not run. Where a bound exists but is not
+    attained, the configuration model (``configurations``): its allocation with its proven
+    bound (status feasible when it ran out of time before closing the gap). Otherwise SCIP
+    solves the compact model (for lexicographic, its cost stage too).
     ``hint``: units known to keep every limit, given to SCIP as a starting solution.
     """
     start = time.perf_counter()
@@ -405,11 +413,15 @@ def solve_requirement(
     if packing:
         quick = by_configurations(instance, first, _runner(params), params.time_limit_s)
     if quick is not None and not lexicographic:
-        return _solved(instance, objective, quick.units, quick.value, quick.bound, True, {}, start)
+        proven = _within_gap(quick, params.relative_gap)
+        return _solved(
+            instance, objective, quick.units, quick.value, quick.bound, proven, {}, start
+        )
     stages: dict[str, float] = {}
     proven = True
-    if quick is not None:  # lexicographic with its fairness stage proven by the bound
+    if quick is not None:  # lexicographic, its fairness stage settled without SCIP
         t_star = quick.value
+        proven = _within_gap(quick, params.relative_gap)
     else:
         model = build(instance, fairness=objective is not Objective.min_cost)
         if hint:
@@ -439,6 +451,7 @@ def solve_requirement(
             found = least_cost_within(instance, t_cap, _runner(params), params.time_limit_s)
         if found is not None:
             stages["cost"] = found.value
+            proven = proven and _within_gap(found, params.relative_gap)
             return _solved(
                 instance, objective, found.units, found.value, found.bound, proven, stages, start
             )

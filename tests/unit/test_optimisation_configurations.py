@@ -146,3 +146,47 @@ def test_solve_does_not_ask_configurations_without_a_bound(monkeypatch: pytest.M
     assert (
         solve_module.solve(short, Objective.min_sum_deviation, PARAMS).status.value == "infeasible"
     )
+
+
+def test_least_excess_out_of_time_keeps_the_best_found_with_its_proven_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Candidates 0, 0.25, 0.5, 1.5, 2: the first two proven infeasible, 1.5 feasible (by a
+    # division whose largest excess is 1), then time runs out asking 0.5. The bound is the
+    # candidate above the highest proven infeasible (0.5), the value the division's own (1).
+    inst = _one_small_unit()
+    division = {Key("AAA", "small"): 1, Key("BBB", "large"): 1}
+    answers: dict[float, bool | None] = {0.0: False, 0.25: False, 1.5: True, 0.5: None}
+    asked: list[float] = []
+
+    def feasible_at(small, t, run, seconds):  # type: ignore[no-untyped-def]
+        asked.append(t)
+        return answers[t], (division if answers[t] else {})
+
+    monkeypatch.setattr(configurations, "excess_candidates", lambda small: [0, 0.25, 0.5, 1.5, 2])
+    monkeypatch.setattr(configurations, "_feasible_at", feasible_at)
+    found = configurations.least_excess(inst, _runner, 10.0)
+    assert asked == [0.0, 0.25, 1.5, 0.5]
+    assert found is not None
+    assert found.value == pytest.approx(1.0) and found.bound == pytest.approx(0.5)
+    assert evaluate(inst, completion.units_frame(found.units)) == []
+
+
+def test_solve_reports_an_unclosed_configuration_gap_as_feasible(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inst = _one_small_unit()
+    division = {Key("AAA", "small"): 1, Key("BBB", "large"): 1}
+    real_bound = solve_module.bound_and_complete
+    monkeypatch.setattr(
+        solve_module,
+        "bound_and_complete",
+        lambda *a, **k: completion.Attempt(None, real_bound(*a, **k).bound),
+    )
+    monkeypatch.setattr(
+        solve_module, "by_configurations", lambda *a: bounds.Completion(division, 1.0, 0.5)
+    )
+    result = solve_module.solve(inst, Objective.min_max_deviation, PARAMS)
+    assert result.status is solve_module.Status.feasible
+    assert result.objective_value == pytest.approx(1.0) and result.bound == pytest.approx(0.5)
+    assert result.gap == pytest.approx(0.5)
