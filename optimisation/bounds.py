@@ -102,11 +102,17 @@ class Bound:
 
 @dataclass(frozen=True)
 class Completion:
-    """Units attaining a bound: the proven optimum's allocation and its objective value."""
+    """Units keeping every limit, their objective value and a proven lower bound on the
+    optimum: the optimum's allocation when the two meet (``proven_within``)."""
 
     units: dict[Key, int]
     value: float
     bound: float
+
+
+def proven_within(value: float, lower: float, tolerance: float) -> bool:
+    """Whether ``value`` is within the relative gap ``tolerance`` of a proven lower bound."""
+    return value - lower <= tolerance * abs(value) + 1e-9 * max(1.0, abs(value))
 
 
 # ---------------------------------------------------------------------------------------------

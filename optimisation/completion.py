@@ -65,7 +65,14 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
-from optimisation.bounds import Bound, Completion, fair_pax, lower_bounds, objective_value
+from optimisation.bounds import (
+    Bound,
+    Completion,
+    fair_pax,
+    lower_bounds,
+    objective_value,
+    proven_within,
+)
 from optimisation.formulation import FeasibilityModel, Key, build_all_limits, cp_solver
 from optimisation.instance import (
     EPS,
@@ -445,7 +452,7 @@ def bound_and_complete(
         units = settle(instance, bound, time_limit_s)
         if isinstance(units, dict):
             value = objective_value(instance, objective, units)
-            if _proven(value, bound.value, tolerance):
+            if proven_within(value, bound.value, tolerance):
                 return Attempt(Completion(units, value, min(bound.value, value)), best)
         if units is False and bound.steps is not None and _pinned(bound):
             bound = dataclasses.replace(bound, steps=bound.steps[1:])  # its own step is empty
@@ -466,11 +473,6 @@ def _pinned(bound: Bound) -> bool:
     question = bound.at(bound.steps[0])
     pinned = {code: (total,) for code, total in bound.totals.items()}
     return question is not None and question.domains == pinned
-
-
-def _proven(value: float, lower: float, tolerance: float) -> bool:
-    """Whether ``value`` is within the relative gap ``tolerance`` of a proven lower bound."""
-    return value - lower <= tolerance * abs(value) + 1e-9 * max(1.0, abs(value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -564,7 +566,7 @@ def _search_steps(
             value = objective_value(instance, objective, answer)
             best = Completion(answer, value, steps[low])
             top = max(low, bisect.bisect_right(steps, value + 1e-9 * max(1.0, abs(value))) - 1)
-        if best is not None and _proven(best.value, steps[min(low, top)], tolerance):
+        if best is not None and proven_within(best.value, steps[min(low, top)], tolerance):
             lower = steps[min(low, top)]
             return Attempt(dataclasses.replace(best, bound=min(lower, best.value)), lower)
     return Attempt(None, steps[low] if low < len(steps) else None)
@@ -602,7 +604,7 @@ def _search_targets(
             value = objective_value(instance, objective, answer)
             if best is None or value < best.value:
                 best = Completion(answer, value, lower)
-        if best is not None and _proven(best.value, lower, tolerance):
+        if best is not None and proven_within(best.value, lower, tolerance):
             return Attempt(dataclasses.replace(best, bound=min(lower, best.value)), lower)
         if best is None:
             target = lower + widen

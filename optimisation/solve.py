@@ -42,7 +42,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from logistics_sim.scenario import Objective
-from optimisation.bounds import Completion, excess_caps
+from optimisation.bounds import excess_caps, proven_within
 from optimisation.completion import bound_and_complete
 from optimisation.configurations import Runner, by_configurations, least_cost_within
 from optimisation.formulation import (
@@ -380,12 +380,6 @@ def _solved(
     return result
 
 
-def _within_gap(found: Completion, relative_gap: float) -> bool:
-    """Whether an allocation's value is within the solver's relative gap of its bound."""
-    slack = relative_gap * abs(found.value) + 1e-9 * max(1.0, abs(found.value))
-    return found.value - found.bound <= slack
-
-
 def solve_requirement(
     instance: AllocationInstance,
     objective: Objective,
@@ -413,7 +407,7 @@ def solve_requirement(
     if packing:
         quick = by_configurations(instance, first, _runner(params), params.time_limit_s)
     if quick is not None and not lexicographic:
-        proven = _within_gap(quick, params.relative_gap)
+        proven = proven_within(quick.value, quick.bound, params.relative_gap)
         return _solved(
             instance, objective, quick.units, quick.value, quick.bound, proven, {}, start
         )
@@ -421,7 +415,7 @@ def solve_requirement(
     proven = True
     if quick is not None:  # lexicographic, its fairness stage settled without SCIP
         t_star = quick.value
-        proven = _within_gap(quick, params.relative_gap)
+        proven = proven_within(quick.value, quick.bound, params.relative_gap)
     else:
         model = build(instance, fairness=objective is not Objective.min_cost)
         if hint:
@@ -451,7 +445,7 @@ def solve_requirement(
             found = least_cost_within(instance, t_cap, _runner(params), params.time_limit_s)
         if found is not None:
             stages["cost"] = found.value
-            proven = proven and _within_gap(found, params.relative_gap)
+            proven = proven and proven_within(found.value, found.bound, params.relative_gap)
             return _solved(
                 instance, objective, found.units, found.value, found.bound, proven, stages, start
             )
