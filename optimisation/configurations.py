@@ -63,7 +63,6 @@ from logistics_sim.scenario import Objective
 from optimisation.bounds import (
     Bound,
     Completion,
-    deployable_totals,
     fair_pax,
     max_deviation_bound,
     objective_value,
@@ -370,17 +369,7 @@ def _feasible_at(
 def excess_candidates(instance: AllocationInstance) -> list[float]:
     """The excesses t* can take, from the DP bound up (ascending); empty without a bound."""
     bound = max_deviation_bound(instance)
-    deployable = deployable_totals(instance)
-    if bound is None or deployable is None:
-        return []
-    _, totals = deployable
-    fair = fair_pax(instance)
-    excesses = {bound.value}
-    for code, options in totals.items():
-        if fair[code] > 0:
-            above = options[options > fair[code] + EPS]
-            excesses.update(((above - fair[code]) / fair[code]).tolist())
-    return sorted(t for t in excesses if t >= bound.value)
+    return list(bound.steps) if bound is not None and bound.steps is not None else []
 
 
 def first_feasible(candidates: list[float], feasible: Callable[[float], bool | None]) -> int | None:
