@@ -304,11 +304,6 @@ def split_by_rotation(
 Runner = Callable[[Model, float], int]
 
 
-def _units(variables: dict[Key, pywraplp.Variable]) -> dict[Key, int]:
-    """The solution's values of integral variables, rounded to the integers they are."""
-    return {key: round(var.solution_value()) for key, var in variables.items()}
-
-
 def _on_instance(
     instance: AllocationInstance, small: AllocationInstance, units: dict[Key, int], value: float
 ) -> dict[Key, int] | None:
@@ -338,7 +333,7 @@ def merged_solution(
     model: Model, classes: list[NationClass], caps: tuple[CapabilityData, ...]
 ) -> dict[Key, int]:
     """Units by nation and merged type of a class model's solution."""
-    units = _units(model.x)
+    units = model.solution_units()
     for cls in classes:
         units.update(class_units(cls, caps))
     return units
@@ -453,7 +448,7 @@ def least_sum_deviation(
     if run(model, time_limit_s) not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     value = model.solver.Objective().Value()
-    units = _on_instance(instance, small, _units(model.x), value)
+    units = _on_instance(instance, small, model.solution_units(), value)
     if units is None:
         return None
     bound = model.solver.Objective().BestBound()

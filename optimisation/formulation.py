@@ -179,6 +179,10 @@ class Model:
             c.personnel_per_unit_pax * self.x[Key(nation, c.id)] for c in self.instance.capabilities
         )
 
+    def solution_units(self) -> dict[Key, int]:
+        """Deployed units of the solver's solution, rounded to the integers they are."""
+        return {key: round(var.solution_value()) for key, var in self.x.items()}
+
     def cost(self) -> pywraplp.LinearExpr:
         """Σ c_k m_nk x_nk: the yearly cost of keeping the slots filled by rotation."""
         return sum(

@@ -216,11 +216,6 @@ def allocation_frame(instance: AllocationInstance, units: dict[Key, int]) -> pd.
     )
 
 
-def solution_units(model: Model) -> dict[Key, int]:
-    """Deployed units from the solver's solution, rounded to the integers they are."""
-    return {key: round(var.solution_value()) for key, var in model.x.items()}
-
-
 def burden_table(instance: AllocationInstance, allocation: pd.DataFrame) -> pd.DataFrame:
     """Per eligible nation: troops, pool, share of land forces, fair share, deviation, cost."""
     by_nation = allocation.groupby("nation")[["personnel_deployed", "personnel_committed"]].sum()
@@ -463,7 +458,7 @@ def solve_requirement(
         stages["cost"] = model.solver.Objective().Value()
     value = model.solver.Objective().Value()
     bound = model.solver.Objective().BestBound()
-    units = solution_units(model)
+    units = model.solution_units()
     return _solved(instance, objective, units, value, bound, proven, stages, start)
 
 
