@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from logistics_sim.model import run_counting
+from logistics_sim.engine.model import run_counting
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -97,7 +97,7 @@ def cpu_seconds(func: Callable[[], object]) -> float:
 
 def model_figures() -> dict[str, float]:
     """The baseline model's events per second, seconds per simulated year and peak memory."""
-    from logistics_sim.model import run_replication
+    from logistics_sim.engine.model import run_replication
 
     scenario, allocation = baseline()
     years = scenario.horizon_days / 365.0  # type: ignore[attr-defined]
@@ -146,8 +146,8 @@ def daily_tick_figures(scenario: Any, allocation: Any, kernel_per_s: float) -> d
 
 def _tick_round(scenario: Any, allocation: Any, replication: int) -> tuple[float, float, int]:
     """One replication: seconds in the daily tick and the frame, seconds in all, events."""
-    from logistics_sim.model import build_model, subsystem_rngs
-    from logistics_sim.recording import Recorder
+    from logistics_sim.engine.model import build_model, subsystem_rngs
+    from logistics_sim.engine.recording import Recorder
 
     env = simpy.Environment()
     recorder = Recorder(scenario.horizon_days)
@@ -177,7 +177,7 @@ def _tick_round(scenario: Any, allocation: Any, replication: int) -> tuple[float
 
 def scaling_exponents(scenario: object, allocation: object) -> dict[str, float]:
     """Slopes of log CPU time against log horizon (1, 2, 4 years) and log force (0.5x, 1x, 2x)."""
-    from logistics_sim.model import run_replication
+    from logistics_sim.engine.model import run_replication
 
     def slope(xs: list[float], ts: list[float]) -> float:
         return float(np.polyfit(np.log(xs), np.log(ts), 1)[0])
@@ -244,7 +244,7 @@ def optimiser_fallback() -> dict[str, float]:
 
 def profile(top: int = 20) -> str:
     """cProfile of one baseline replication: the ``top`` functions by own time."""
-    from logistics_sim.model import run_replication
+    from logistics_sim.engine.model import run_replication
 
     scenario, allocation = baseline()
     profiler = cProfile.Profile()

@@ -49,7 +49,7 @@ STAND_IN_LABEL = (
 
 
 class ReplicationLike(Protocol):
-    """What a replicate function returns (logistics_sim.model.ReplicationResult)."""
+    """What a replicate function returns (logistics_sim.engine.model.ReplicationResult)."""
 
     @property
     def replication(self) -> int:
@@ -74,7 +74,7 @@ def seed_sequence(base_seed: int, replication: int) -> np.random.SeedSequence:
 
 def default_replicate() -> ReplicateFn:
     """The engine's ``run_replication`` (imported late: the engine is heavy)."""
-    from logistics_sim.model import run_replication
+    from logistics_sim.engine.model import run_replication
 
     return run_replication
 

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from logistics_sim.recording import COLUMNS, DIMENSIONS, SORT_KEYS
+from logistics_sim.engine.recording import COLUMNS, DIMENSIONS, SORT_KEYS
 from logistics_sim.scenario import Scenario
 
 # the daily frame's contract (docs/engine_contract.md) is the recorder's: one definition

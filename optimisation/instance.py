@@ -4,8 +4,8 @@
 so an allocation from anywhere (the optimiser, a CSV, a test) can be audited the same way.
 
 Rotation: a nation keeping ``x`` units of a type deployed ties up ``ceil(x · m)`` units of its
-pool, ``m = C / (T − O)`` (``logistics_sim.rotation_math``), with the transit time τ in C taken
-as the engine takes it: the slowest planned move of the unit (personnel by
+pool, ``m = C / (T − O)`` (``logistics_sim.rules.rotation_math``), with the transit time τ
+in C taken as the engine takes it: the slowest planned move of the unit (personnel by
 ``rotation.personnel_mode``, else that mode with road legs; equipment by
 ``rotation.equipment_mode`` when it moves with the unit) from the nation's home node to any
 sector's forward depot. The optimiser does not know which sectors a nation's units will serve,
@@ -23,8 +23,8 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
-from logistics_sim.network import planned_route
-from logistics_sim.rotation_math import pool_multiplier, pool_units_staggered
+from logistics_sim.engine.network import planned_route
+from logistics_sim.rules.rotation_math import pool_multiplier, pool_units_staggered
 from logistics_sim.scenario import FairnessKey, Mode, Nation, Scenario, rotation_of
 
 #: Tolerance on pax and unit comparisons (floating-point noise only).

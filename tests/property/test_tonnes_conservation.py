@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from conftest import build_scenario
 from sustainment_fixture import ALLOCATION, supply_line_mapping
 
-from logistics_sim.model import run_replication
+from logistics_sim.engine.model import run_replication
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

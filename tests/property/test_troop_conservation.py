@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.model import run_replication
+from logistics_sim.engine.model import run_replication
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
 BASE = load_scenario(TINY)

@@ -1,6 +1,6 @@
 """Deterministic replicate functions in the engine contract's format, for experiment tests.
 
-They stand in for ``logistics_sim.model.run_replication`` so executors, resume and statistics
+They stand in for ``logistics_sim.engine.model.run_replication`` so executors, resume and statistics
 can be tested without the engine's cost. Each draws only from
 ``SeedSequence(base_seed, spawn_key=(replication,))``, exactly as the engine must, so any
 dependence on executor or order would show up as a difference between runs. They live in an

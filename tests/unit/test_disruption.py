@@ -11,7 +11,7 @@ import simpy
 from conftest import build_scenario
 from sustainment_fixture import ALLOCATION, run_value, series, supply_line_mapping
 
-from logistics_sim.disruption import (
+from logistics_sim.engine.disruption import (
     DAYS_PER_YEAR,
     DisruptionEngine,
     random_strikes,
@@ -20,11 +20,11 @@ from logistics_sim.disruption import (
     strike_capacity_factor,
     strike_stock_share,
 )
-from logistics_sim.model import build_model, run_replication, subsystem_rngs
-from logistics_sim.network import LocNetwork
-from logistics_sim.recording import Recorder
+from logistics_sim.engine.model import build_model, run_replication, subsystem_rngs
+from logistics_sim.engine.network import LocNetwork
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.engine.sustainment import Load, SustainmentEngine
 from logistics_sim.scenario import AirDefence, InTransitPolicy, Mode, RandomStrikes, Season
-from logistics_sim.sustainment import Load, SustainmentEngine
 
 ON = AirDefence(enabled=True, strike_rate_factor_when_off=3.0, capacity_loss_factor_when_off=1.5)
 OFF = AirDefence(enabled=False, strike_rate_factor_when_off=3.0, capacity_loss_factor_when_off=1.5)

@@ -186,7 +186,7 @@ def test_real_model_sequential_equals_processes_and_dask(tiny, allocation, tmp_p
 
 
 def test_real_model_replication_seven_alone_equals_seven_in_ten(tiny, allocation, tmp_path):
-    from logistics_sim.model import run_replication
+    from logistics_sim.engine.model import run_replication
 
     ten = simulate(tiny, allocation, 10, 3, jobs=1, out=tmp_path / "ten")
     alone = run_and_store(run_replication, tiny, allocation, 3, 7, str(tmp_path / "alone"))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.force import (
+from logistics_sim.engine.force import (
     ForceState,
     UnitState,
     allocation_units,

@@ -10,13 +10,13 @@ import pytest
 import simpy
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.model import (
+from logistics_sim.engine.model import (
     SUBSYSTEMS,
     build_model,
     run_replication,
     subsystem_rngs,
 )
-from logistics_sim.recording import COLUMNS, Recorder
+from logistics_sim.engine.recording import COLUMNS, Recorder
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
 ALLOCATION = pd.DataFrame(

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from logistics_sim.recording import COLUMNS, Recorder
+from logistics_sim.engine.recording import COLUMNS, Recorder
 
 
 def _filled() -> Recorder:

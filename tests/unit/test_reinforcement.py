@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.model import run_replication
+from logistics_sim.engine.model import run_replication
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE = ROOT / "tests" / "data" / "rotation_line.yaml"

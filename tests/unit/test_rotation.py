@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.model import run_replication
-from logistics_sim.rotation_math import (
+from logistics_sim.engine.model import run_replication
+from logistics_sim.rules.rotation_math import (
     cycle_days,
     pool_multiplier,
     pool_units_staggered,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from logistics_sim.rotation_math import (
+from logistics_sim.rules.rotation_math import (
     cycle_days,
     pool_multiplier,
     pool_units_staggered,

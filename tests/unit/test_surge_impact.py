@@ -14,8 +14,8 @@ import pytest
 from conftest import build_scenario
 from sustainment_fixture import ALLOCATION, supply_line_mapping
 
+from logistics_sim.engine.model import run_replication
 from logistics_sim.metrics import MeanCI, metrics_frame, paired_difference, replication_metrics
-from logistics_sim.model import run_replication
 from logistics_sim.scenario import Scenario
 
 TRIGGER_DAY = 40.0

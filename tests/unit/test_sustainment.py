@@ -17,10 +17,9 @@ from sustainment_fixture import ALLOCATION, run_value, series, supply_line, supp
 
 from logistics_sim import load_scenario
 from logistics_sim.distributions import Fixed
-from logistics_sim.model import build_model, run_replication, subsystem_rngs
-from logistics_sim.recording import Recorder
-from logistics_sim.scenario import Fleet, Mode, StockPolicy
-from logistics_sim.sustainment import (
+from logistics_sim.engine.model import build_model, run_replication, subsystem_rngs
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.engine.sustainment import (
     DepotClassState,
     Load,
     SustainmentEngine,
@@ -30,6 +29,7 @@ from logistics_sim.sustainment import (
     plan_load,
     split_storage_t,
 )
+from logistics_sim.scenario import Fleet, Mode, StockPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = StockPolicy(

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from validation_support import REPO
 
-from logistics_sim.model import run_replication
+from logistics_sim.engine.model import run_replication
+from logistics_sim.engine.sustainment import SHORTFALL_ROUNDING_T
 from logistics_sim.scenario import Scenario
-from logistics_sim.sustainment import SHORTFALL_ROUNDING_T
 
 
 def _property_strategy() -> Any:

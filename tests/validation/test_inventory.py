@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import poisson
 from validation_support import interval, load_case, report
 
-from logistics_sim.model import run_replication
+from logistics_sim.engine.model import run_replication
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

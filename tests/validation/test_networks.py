@@ -23,7 +23,7 @@ from validation_support import (
     run_stream,
 )
 
-from logistics_sim.network import LocNetwork, MoveOutcome
+from logistics_sim.engine.network import LocNetwork, MoveOutcome
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

@@ -12,11 +12,11 @@ from validation_support import REPO, load_case
 
 from logistics_sim import load_scenario
 from logistics_sim.data import read_table
-from logistics_sim.force import allocation_units, build_slots
-from logistics_sim.network import LocNetwork
-from logistics_sim.recording import Recorder
-from logistics_sim.rotation import pool_sizes
-from logistics_sim.sustainment import demand_rates_t_per_day
+from logistics_sim.engine.force import allocation_units, build_slots
+from logistics_sim.engine.network import LocNetwork
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.engine.rotation import pool_sizes
+from logistics_sim.engine.sustainment import demand_rates_t_per_day
 
 pytestmark = pytest.mark.validation
 

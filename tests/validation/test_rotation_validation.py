@@ -10,12 +10,12 @@ import pytest
 import simpy
 from validation_support import load_case
 
-from logistics_sim import rotation_math
-from logistics_sim.force import allocation_units, build_slots
-from logistics_sim.model import run_replication
-from logistics_sim.network import LocNetwork
-from logistics_sim.recording import Recorder
-from logistics_sim.rotation import pool_sizes, unit_legs
+from logistics_sim.engine.force import allocation_units, build_slots
+from logistics_sim.engine.model import run_replication
+from logistics_sim.engine.network import LocNetwork
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.engine.rotation import pool_sizes, unit_legs
+from logistics_sim.rules import rotation_math
 from logistics_sim.scenario import rotation_of
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]

@@ -27,10 +27,10 @@ from scipy import stats
 
 from logistics_sim.data import resolve_tables
 from logistics_sim.distributions import sampler
+from logistics_sim.engine.model import subsystem_rngs
+from logistics_sim.engine.network import LocNetwork, MoveOutcome, Route
+from logistics_sim.engine.recording import Recorder
 from logistics_sim.loading import read_mapping
-from logistics_sim.model import subsystem_rngs
-from logistics_sim.network import LocNetwork, MoveOutcome, Route
-from logistics_sim.recording import Recorder
 from logistics_sim.scenario import Mode, Scenario
 
 HERE = Path(__file__).resolve().parent

@@ -33,7 +33,7 @@ import numpy as np
 import simpy
 
 from logistics_sim.distributions import Sampler, sampler
-from logistics_sim.recording import Recorder
+from logistics_sim.engine.recording import Recorder
 from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, NodeKind, Scenario
 from logistics_sim.units import transit_days
 

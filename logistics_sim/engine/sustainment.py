@@ -90,9 +90,9 @@ import numpy as np
 import simpy
 
 from logistics_sim.distributions import Sampler, sampler
-from logistics_sim.force import ForceState
-from logistics_sim.network import LocNetwork, MoveOutcome, Route
-from logistics_sim.recording import Recorder
+from logistics_sim.engine.force import ForceState
+from logistics_sim.engine.network import LocNetwork, MoveOutcome, Route
+from logistics_sim.engine.recording import Recorder
 from logistics_sim.scenario import Fleet, NodeKind, Scenario, StockPolicy
 
 #: Node queue priority of a loaded supply movement (as rotation) and of an empty return.

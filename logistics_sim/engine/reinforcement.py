@@ -40,10 +40,10 @@ import numpy as np
 import simpy
 
 from logistics_sim.distributions import sampler
-from logistics_sim.force import ForceState, Unit, UnitState, largest_remainder
-from logistics_sim.network import LocNetwork
-from logistics_sim.recording import Recorder
-from logistics_sim.rotation import Legs, RotationEngine, unit_legs
+from logistics_sim.engine.force import ForceState, Unit, UnitState, largest_remainder
+from logistics_sim.engine.network import LocNetwork
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.engine.rotation import Legs, RotationEngine, unit_legs
 from logistics_sim.scenario import Mode, ReinforcementPlan, ReinforcementPriority, Scenario
 
 #: Node queue priority of a reinforcement that goes first (rotation and supply use 1).

@@ -22,14 +22,14 @@ import simpy
 from simpy.core import EmptySchedule
 from simpy.events import Event, EventPriority
 
-from logistics_sim.disruption import DisruptionEngine
-from logistics_sim.force import ForceState, allocation_units, build_slots
-from logistics_sim.network import LocNetwork
-from logistics_sim.recording import Recorder
-from logistics_sim.reinforcement import ReinforcementEngine
-from logistics_sim.rotation import RotationEngine, pool_sizes
+from logistics_sim.engine.disruption import DisruptionEngine
+from logistics_sim.engine.force import ForceState, allocation_units, build_slots
+from logistics_sim.engine.network import LocNetwork
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.engine.reinforcement import ReinforcementEngine
+from logistics_sim.engine.rotation import RotationEngine, pool_sizes
+from logistics_sim.engine.sustainment import SustainmentEngine
 from logistics_sim.scenario import Scenario
-from logistics_sim.sustainment import SustainmentEngine
 
 #: Subsystem generators, in spawn order (docs/engine_contract.md). A switched-off subsystem still
 #: takes its slot, so switching one off never changes another's stream.

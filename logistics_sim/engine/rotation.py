@@ -39,10 +39,10 @@ from typing import Any
 import pandas as pd
 import simpy
 
-from logistics_sim import rotation_math
-from logistics_sim.force import ForceState, GroupKey, Slot, Unit, UnitState
-from logistics_sim.network import LocNetwork, Route
-from logistics_sim.recording import Recorder
+from logistics_sim.engine.force import ForceState, GroupKey, Slot, Unit, UnitState
+from logistics_sim.engine.network import LocNetwork, Route
+from logistics_sim.engine.recording import Recorder
+from logistics_sim.rules import rotation_math
 from logistics_sim.scenario import InitialState, Mode, NoReliefPolicy, Scenario, rotation_of
 
 #: Days before a movement diverted by a full air hub tries again from its origin (assumption:

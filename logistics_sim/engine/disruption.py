@@ -41,8 +41,8 @@ import numpy as np
 import simpy
 
 from logistics_sim.distributions import sampler
-from logistics_sim.network import MODE_PREFIX, LocNetwork
-from logistics_sim.recording import Recorder
+from logistics_sim.engine.network import MODE_PREFIX, LocNetwork
+from logistics_sim.engine.recording import Recorder
 from logistics_sim.scenario import AirDefence, RandomStrikes, Scenario, Season
 
 DAYS_PER_YEAR = 365.25
