@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from logistics_sim.catalogue import metric_unit
 from logistics_sim.report import figures
 from logistics_sim.report.format import num
 from logistics_sim.report.rundata import (
@@ -28,7 +29,7 @@ def sensitivity_section(run: RunData) -> Section:
     metrics = [m for m in criteria if m in set(sweep["metric"])] or sorted(set(sweep["metric"]))
     metric = metrics[0]
     rows = sweep[(sweep["metric"] == metric) & (sweep["varied"] != "baseline")]
-    unit = str(rows["unit"].iloc[0]) if len(rows) and "unit" in rows else ""
+    unit = metric_unit(metric)
     params = sorted({p for v in rows["varied"].astype(str) for p in v.split(";") if p})
     bars = []
     for p in params:
