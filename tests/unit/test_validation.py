@@ -474,10 +474,10 @@ def test_home_node_cut_off_from_a_depot_warns(tiny_with: Make) -> None:
     found = list(v.check_home_nodes_reach_depots(s))
     assert {f.severity for f in found} == {Severity.warning}
     assert [f.message for f in found] == [
-        "FRA: no route for equipment from 'HOME_FRA' to sector 'west' depot 'DEPOT_W' leaving "
-        "home by rail and going on by road or rail",
-        "FRA: no route for equipment from 'HOME_FRA' to sector 'east' depot 'DEPOT_E' leaving "
-        "home by rail and going on by road or rail",
+        "FRA: no route for equipment from 'HOME_FRA' to sector 'west' depot 'DEPOT_W' by rail, "
+        "alone or with road legs, without passing through another home node",
+        "FRA: no route for equipment from 'HOME_FRA' to sector 'east' depot 'DEPOT_E' by rail, "
+        "alone or with road legs, without passing through another home node",
     ]
     assert all(f.path == ("nations", 1, "home_node") for f in found)
 
