@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 
-from logistics_sim.data import resolve_tables
 from logistics_sim.loading import read_mapping
 from logistics_sim.scenario import Scenario
-
-REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = REPO / "scenarios"
-TINY_YAML = SCENARIOS / "tiny.yaml"
-
-Mapping = dict[str, Any]
+from testsupport.scenarios import SCENARIOS, TINY_YAML, Mapping, build_scenario
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +30,6 @@ def tiny_mapping(_tiny_parsed: tuple[Mapping, Any]) -> Mapping:
 def tiny_positions(_tiny_parsed: tuple[Mapping, Any]) -> dict[Any, tuple[int, int]]:
     """Line and column of each key of tiny.yaml."""
     return dict(_tiny_parsed[1])
-
-
-def build_scenario(mapping: Mapping, base_dir: Path = SCENARIOS) -> Scenario:
-    """A Scenario from a mapping, tables merged, without the cross-field checks."""
-    resolved, problems = resolve_tables(mapping, base_dir)
-    assert problems == []
-    return Scenario.model_validate(resolved)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,10 @@ from typer.testing import CliRunner
 
 from logistics_sim.cli import app
 from logistics_sim.experiment import run as experiment_run
+from testsupport.replicates import failing_replicate, fake_replicate
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny.yaml"
-sys.path.insert(0, str(ROOT / "tests" / "unit"))
-from experiment_fixture import failing_replicate, fake_replicate  # noqa: E402
 
 runner = CliRunner()
 

@@ -5,8 +5,6 @@ Out of a depot is what is consumed and what strikes destroy.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import cast
 
 import pandas as pd
@@ -14,11 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from conftest import build_scenario
-from sustainment_fixture import ALLOCATION, supply_line_mapping
-
 from logistics_sim.engine.model import run_replication
+from testsupport.scenarios import build_scenario
+from testsupport.supply_line import ALLOCATION, supply_line_mapping
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

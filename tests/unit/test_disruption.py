@@ -8,8 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
-from conftest import build_scenario
-from sustainment_fixture import ALLOCATION, run_value, series, supply_line_mapping
 
 from logistics_sim.engine.disruption import (
     DAYS_PER_YEAR,
@@ -25,6 +23,8 @@ from logistics_sim.engine.network import LocNetwork
 from logistics_sim.engine.recording import Recorder
 from logistics_sim.engine.sustainment import Load, SustainmentEngine
 from logistics_sim.scenario import AirDefence, InTransitPolicy, Mode, RandomStrikes, Season
+from testsupport.scenarios import build_scenario
+from testsupport.supply_line import ALLOCATION, run_value, series, supply_line_mapping
 
 ON = AirDefence(enabled=True, strike_rate_factor_when_off=3.0, capacity_loss_factor_when_off=1.5)
 OFF = AirDefence(enabled=False, strike_rate_factor_when_off=3.0, capacity_loss_factor_when_off=1.5)

@@ -40,9 +40,7 @@ from logistics_sim.experiment import (
     sweep,
 )
 from logistics_sim.metrics import wilson_ci
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from experiment_fixture import (
+from testsupport.replicates import (
     dying_replicate,
     failing_replicate,
     fake_replicate,
@@ -51,6 +49,8 @@ from experiment_fixture import (
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny.yaml"
+#: A child Python that imports the test-support package, as pytest does (pythonpath).
+SUPPORT_ENV = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
 
 
 @pytest.fixture(scope="module")
@@ -269,16 +269,14 @@ def test_dead_worker_fails_only_its_replication(tiny, allocation, tmp_path):
 def test_sigkill_then_resume_equals_uninterrupted_run(tiny, allocation, tmp_path):
     out = tmp_path / "killed"
     script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
-        from experiment_fixture import slow_replicate
+        from testsupport.replicates import slow_replicate
         from logistics_sim import load_scenario
         from logistics_sim.experiment import simulate, stand_in_allocation
         s = load_scenario({str(TINY)!r})
         simulate(s, stand_in_allocation(s), replications=12, seed=11, jobs=1,
                  out={str(out)!r}, replicate=slow_replicate)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=SUPPORT_ENV)
     try:
         deadline = time.monotonic() + 120
         while len(rf.finished_replications(out)) < 3:
@@ -504,9 +502,7 @@ def _session_members(session: int) -> list[int]:
 def test_sigkill_of_process_pool_run_leaves_no_workers_and_resumes(tiny, allocation, tmp_path):
     out = tmp_path / "killed"
     script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
-        from experiment_fixture import slow_replicate
+        from testsupport.replicates import slow_replicate
         from logistics_sim import load_scenario
         from logistics_sim.experiment import simulate, stand_in_allocation
         if __name__ == "__main__":
@@ -516,7 +512,9 @@ def test_sigkill_of_process_pool_run_leaves_no_workers_and_resumes(tiny, allocat
     """)
     path = tmp_path / "run.py"
     path.write_text(script)
-    proc = subprocess.Popen([sys.executable, str(path)], cwd=ROOT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(path)], cwd=ROOT, env=SUPPORT_ENV, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 120
         while len(rf.finished_replications(out)) < 4:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_report_fixture import make_run_folder
 
 from logistics_sim.report import build_report
+from testsupport.run_folders import make_run_folder
 
 pytestmark = pytest.mark.browser
 

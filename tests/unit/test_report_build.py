@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_fixture import make_run_folder
 
 from logistics_sim.metrics import mean_ci
 from logistics_sim.report import SECTIONS, build_report
@@ -25,6 +24,7 @@ from logistics_sim.report.format import interval
 from logistics_sim.report.rundata import band, load_run_data
 from logistics_sim.report.sections import build_sections
 from logistics_sim.report.sections.optimiser_text import conflict_set_sentence
+from testsupport.run_folders import make_run_folder
 
 HOSTILE = "<script>alert(1)</script>"
 IMG_HOSTILE = '<img src=x onerror="alert(2)">'
@@ -109,7 +109,7 @@ def test_sections_without_data_say_so(infeasible: tuple[Path, str, str]) -> None
 
 def test_no_reinforcement_plan_is_said(tmp_path: Path) -> None:
     """A scenario without reinforcement plans gets a sentence, not a chart."""
-    from test_report_fixture import tiny_scenario
+    from testsupport.run_folders import tiny_scenario
 
     reinforcement = tiny_scenario().reinforcement.model_copy(update={"plans": ()})
     folder = make_run_folder(tmp_path / "run", replications=2, reinforcement=reinforcement)
@@ -120,7 +120,7 @@ def test_no_reinforcement_plan_is_said(tmp_path: Path) -> None:
 
 def test_scenario_text_is_escaped(tmp_path: Path) -> None:
     """Markup in the description, a criterion name or an assumption is shown as text."""
-    from test_report_fixture import tiny_scenario
+    from testsupport.run_folders import tiny_scenario
 
     base = tiny_scenario()
     criteria = (base.criteria[0].model_copy(update={"name": IMG_HOSTILE}), *base.criteria[1:])

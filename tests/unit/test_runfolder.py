@@ -102,13 +102,10 @@ def test_scenario_identity_and_run_id():
 
 def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
     """The README's pandas and DuckDB examples, with a killed writer's temp file lying about."""
-    import sys
 
     duckdb = pytest.importorskip("duckdb")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from experiment_fixture import fake_replicate
-
     from logistics_sim.experiment import simulate, stand_in_allocation
+    from testsupport.replicates import fake_replicate
 
     scenario = load_scenario(TINY)
     monkeypatch.chdir(tmp_path)

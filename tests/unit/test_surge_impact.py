@@ -11,12 +11,12 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import build_scenario
-from sustainment_fixture import ALLOCATION, supply_line_mapping
 
 from logistics_sim.engine.model import run_replication
 from logistics_sim.metrics import MeanCI, metrics_frame, paired_difference, replication_metrics
 from logistics_sim.scenario import Scenario
+from testsupport.scenarios import build_scenario
+from testsupport.supply_line import ALLOCATION, supply_line_mapping
 
 TRIGGER_DAY = 40.0
 TARGET_DAYS = 30.0

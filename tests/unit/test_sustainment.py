@@ -11,9 +11,7 @@ from typing import Any, cast
 import numpy as np
 import pytest
 import simpy
-from conftest import build_scenario
 from scipy import stats
-from sustainment_fixture import ALLOCATION, run_value, series, supply_line, supply_line_mapping
 
 from logistics_sim import load_scenario
 from logistics_sim.distributions import Fixed
@@ -30,6 +28,8 @@ from logistics_sim.engine.sustainment import (
     split_storage_t,
 )
 from logistics_sim.scenario import Fleet, Mode, StockPolicy
+from testsupport.scenarios import build_scenario
+from testsupport.supply_line import ALLOCATION, run_value, series, supply_line, supply_line_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = StockPolicy(

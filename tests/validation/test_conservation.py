@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from validation_support import REPO
 
 from logistics_sim.engine.model import run_replication
 from logistics_sim.engine.sustainment import SHORTFALL_ROUNDING_T
 from logistics_sim.scenario import Scenario
+from testsupport.validation_cases import REPO
 
 
 def _property_strategy() -> Any:

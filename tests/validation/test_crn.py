@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from validation_support import interval, load_case, mmc_wait, report, run_stream
 
 from logistics_sim.scenario import Scenario
+from testsupport.validation_cases import interval, load_case, mmc_wait, report, run_stream
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import poisson
-from validation_support import interval, load_case, report
 
 from logistics_sim.engine.model import run_replication
+from testsupport.validation_cases import interval, load_case, report
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

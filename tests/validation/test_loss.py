@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from validation_support import erlang_b, interval, load_case, report, run_stream
+
+from testsupport.validation_cases import erlang_b, interval, load_case, report, run_stream
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

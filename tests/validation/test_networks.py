@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from validation_support import (
+
+from logistics_sim.engine.network import LocNetwork, MoveOutcome
+from testsupport.validation_cases import (
     StreamRun,
     interval,
     load_case,
@@ -22,8 +24,6 @@ from validation_support import (
     route_of,
     run_stream,
 )
-
-from logistics_sim.engine.network import LocNetwork, MoveOutcome
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

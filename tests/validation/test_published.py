@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
-from validation_support import REPO, load_case
 
 from logistics_sim import load_scenario
 from logistics_sim.data import read_table
@@ -17,6 +16,7 @@ from logistics_sim.engine.network import LocNetwork
 from logistics_sim.engine.recording import Recorder
 from logistics_sim.engine.rotation import pool_sizes
 from logistics_sim.engine.sustainment import demand_rates_t_per_day
+from testsupport.validation_cases import REPO, load_case
 
 pytestmark = pytest.mark.validation
 

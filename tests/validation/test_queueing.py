@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from validation_support import (
+
+from testsupport.validation_cases import (
     interval,
     load_case,
     mmc_wait,

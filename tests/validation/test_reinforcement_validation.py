@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from validation_support import harmonic, interval, load_case, report
 
 from logistics_sim.engine.model import run_replication
 from logistics_sim.rules.routes import planned_route
 from logistics_sim.scenario import Mode
+from testsupport.validation_cases import harmonic, interval, load_case, report
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
-from validation_support import load_case
 
 from logistics_sim.engine.force import allocation_units, build_slots
 from logistics_sim.engine.model import run_replication
@@ -17,6 +16,7 @@ from logistics_sim.engine.recording import Recorder
 from logistics_sim.engine.rotation import pool_sizes
 from logistics_sim.rules import rotation_math
 from logistics_sim.scenario import rotation_of
+from testsupport.validation_cases import load_case
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 

@@ -11,10 +11,10 @@ import copy
 from typing import Any
 
 import pandas as pd
-from conftest import TINY_YAML, build_scenario
 
 from logistics_sim.loading import read_mapping
 from logistics_sim.scenario import Scenario
+from testsupport.scenarios import TINY_YAML, build_scenario
 
 #: 2 x 600 + 1 x 400 pax per nation: 3,200 pax in the two sectors.
 ALLOCATION = pd.DataFrame(

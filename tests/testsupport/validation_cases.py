@@ -33,9 +33,8 @@ from logistics_sim.engine.recording import Recorder
 from logistics_sim.loading import read_mapping
 from logistics_sim.scenario import Mode, Scenario
 
-HERE = Path(__file__).resolve().parent
-CASES = HERE / "scenarios"
-REPO = HERE.parents[1]
+REPO = Path(__file__).resolve().parents[2]
+CASES = REPO / "tests" / "validation" / "scenarios"
 
 #: Confidence level of every interval compared with theory (two-sided).
 LEVEL = 0.99
