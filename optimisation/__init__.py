@@ -11,11 +11,10 @@ from __future__ import annotations
 from logistics_sim.scenario import FairnessKey, Objective, Scenario
 from optimisation.diagnostics import conflict_set, diagnose
 from optimisation.instance import AllocationInstance, build_instance, evaluate
+from optimisation.result import AllocationResult, NationBurden, Status
 from optimisation.solve import (
     LARGEST_FORCE_DIVISION,
-    AllocationResult,
     SolveParams,
-    Status,
     solve,
     solve_largest_force,
     solve_requirement,
@@ -60,6 +59,7 @@ __all__ = [
     "LARGEST_FORCE_DIVISION",
     "AllocationInstance",
     "AllocationResult",
+    "NationBurden",
     "SolveParams",
     "Status",
     "build_instance",

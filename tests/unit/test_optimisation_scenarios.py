@@ -71,7 +71,9 @@ def test_baseline_is_infeasible_explained_and_sized_down() -> None:
     inst = build_instance(scenario)
     result = optimise(scenario)
     assert result.status is Status.infeasible
-    assert result.explanation[0].startswith("150,000 pax deployed need rotation pools of about")
+    assert result.diagnosis.explanation[0].startswith(
+        "150,000 pax deployed need rotation pools of about"
+    )
     # The largest force keeps every limit at its scaled requirement, and no larger share does.
     share = result.largest_force_share
     assert 0 < share < 1
@@ -79,13 +81,13 @@ def test_baseline_is_infeasible_explained_and_sized_down() -> None:
     assert evaluate(scaled, result.allocation) == []
     assert result.deployed_pax == scaled.required_pax
     # The conflict: one requirement against every eligible nation's pool, irreducible.
-    assert result.conflict_set_minimal is True
-    limits = [Limit(**record) for record in result.conflict_set]
+    assert result.diagnosis.conflict_set_minimal is True
+    limits = [Limit(r.family, r.nation, r.capability) for r in result.diagnosis.conflict_set]
     assert {lim.nation for lim in limits if lim.family == "capacity"} == {
         n.code for n in inst.eligible
     }
     assert len([lim for lim in limits if lim.family == "requirement"]) == 1
-    assert any(line.startswith("no dwell ratio suffices") for line in result.relaxations)
+    assert any(line.startswith("no dwell ratio suffices") for line in result.diagnosis.relaxations)
     assert result.largest_sustainable_force is not None
 
 
@@ -98,8 +100,12 @@ def test_all_europe_is_infeasible_and_names_the_dwell_ratio_that_would_do() -> N
     assert len(inst.eligible) > 20
     scaled = with_requirement(inst, mix_targets(inst, result.largest_force_share))
     assert evaluate(scaled, result.allocation) == []
-    dwell = [line for line in result.relaxations if line.startswith("accept a dwell ratio of 1:")]
-    assert dwell, result.relaxations
+    dwell = [
+        line
+        for line in result.diagnosis.relaxations
+        if line.startswith("accept a dwell ratio of 1:")
+    ]
+    assert dwell, result.diagnosis.relaxations
     ratio = float(dwell[0].removeprefix("accept a dwell ratio of 1:").split()[0])
     assert 0 < ratio < 3.0
 
