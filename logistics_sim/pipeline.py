@@ -29,14 +29,14 @@ LARGEST_FORCE_SOURCE = "optimiser: largest sustainable force in the required mix
 
 def optimise_scenario(
     scenario: Scenario,
-    objective: Objective | None = None,
-    key: FairnessKey | None = None,
+    objective: Objective | str | None = None,
+    key: FairnessKey | str | None = None,
 ) -> AllocationResult:
     """The scenario's burden-sharing answer (``objective``/``key`` override the scenario's)."""
     return optimise(scenario, objective, key)
 
 
-def largest_force(scenario: Scenario, key: FairnessKey | None = None) -> AllocationResult:
+def largest_force(scenario: Scenario, key: FairnessKey | str | None = None) -> AllocationResult:
     """The largest force in the scenario's required mix its nations can sustain, divided."""
     return optimise(scenario, Objective.largest_force, key)
 

@@ -28,9 +28,10 @@ def params_of(scenario: Scenario) -> SolveParams:
 
 
 def optimise_instance(
-    instance: AllocationInstance, objective: Objective, params: SolveParams
+    instance: AllocationInstance, objective: Objective | str, params: SolveParams
 ) -> AllocationResult:
     """Solve, and diagnose an infeasible requirement (the result then holds the largest force)."""
+    objective = Objective(objective)
     if objective is Objective.largest_force:
         largest = solve_largest_force(instance, params)
         if largest.largest_force_share >= 1.0 or not largest.feasible:
@@ -44,15 +45,20 @@ def optimise_instance(
 
 
 def optimise(
-    scenario: Scenario, objective: Objective | None = None, key: FairnessKey | None = None
+    scenario: Scenario,
+    objective: Objective | str | None = None,
+    key: FairnessKey | str | None = None,
 ) -> AllocationResult:
     """Solve the scenario's burden-sharing question; when infeasible, explain and size down.
 
-    ``objective`` and ``key`` override the scenario's ``burden_sharing`` settings. Never raises
-    on an infeasible requirement: the status says so and ``allocation`` is the largest force.
+    ``objective`` and ``key`` (enum members or their names) override the scenario's
+    ``burden_sharing`` settings; a name is turned into its member here, since everything
+    below compares members by identity. Never raises on an infeasible requirement: the status
+    says so and ``allocation`` is the largest force.
     """
-    objective = objective or scenario.burden_sharing.objective
-    return optimise_instance(build_instance(scenario, key), objective, params_of(scenario))
+    chosen = Objective(objective) if objective else scenario.burden_sharing.objective
+    fairness = FairnessKey(key) if key else None
+    return optimise_instance(build_instance(scenario, fairness), chosen, params_of(scenario))
 
 
 __all__ = [

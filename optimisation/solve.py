@@ -490,7 +490,7 @@ def solve_largest_force(
 
 
 def solve(
-    instance: AllocationInstance, objective: Objective, params: SolveParams | None = None
+    instance: AllocationInstance, objective: Objective | str, params: SolveParams | None = None
 ) -> AllocationResult:
     """Solve for ``objective``; infeasible requirements give an (unexplained) infeasible result.
 
@@ -498,6 +498,7 @@ def solve(
     (it always exists, if only as the empty force). ``optimise`` adds the diagnosis.
     """
     params = params or SolveParams()
+    objective = Objective(objective)  # a name as its member: the solvers compare by identity
     if objective is Objective.largest_force:
         return solve_largest_force(instance, params)
     return solve_requirement(instance, objective, params)

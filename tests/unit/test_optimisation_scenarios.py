@@ -186,3 +186,22 @@ def test_cli_bad_scenario_exits_2(tmp_path: Path) -> None:
     path.write_text("name: x\n")
     result = CliRunner().invoke(app, ["optimise", str(path)])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_an_objective_by_name_gives_the_same_answer_as_its_member(objective: Objective) -> None:
+    """A name once fell through the identity comparisons to min cost, labelled as asked."""
+    scenario = load_scenario(SCENARIOS / "tiny.yaml")
+    by_member, by_name = optimise(scenario, objective), optimise(scenario, objective.value)
+    assert by_name.objective is objective
+    assert by_name.objective_value == pytest.approx(by_member.objective_value)
+    assert by_name.allocation.equals(by_member.allocation)
+
+
+def test_tiny_min_sum_deviation_is_not_the_min_cost_division() -> None:
+    """The case the defect hid: on tiny the fair division and the cheapest one differ."""
+    scenario = load_scenario(SCENARIOS / "tiny.yaml")
+    fair = optimise(scenario, "min_sum_deviation")
+    cheapest = optimise(scenario, Objective.min_cost)
+    assert set(fair.allocation["nation"]) == {"FRA", "GBR"}
+    assert set(cheapest.allocation["nation"]) == {"FRA"}
