@@ -10,6 +10,7 @@ the analysis they share is in ``logistics_sim.report.findings``, the number form
 from __future__ import annotations
 
 from logistics_sim.report.findings import Requirement, requirement
+from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import RunData
 from logistics_sim.report.sections.assumptions import assumptions_section
 from logistics_sim.report.sections.binds import binds_section
@@ -25,7 +26,18 @@ from logistics_sim.report.sections.reinforcement import reinforcement_section
 from logistics_sim.report.sections.sensitivity import sensitivity_section
 from logistics_sim.report.sections.verdict import headline, verdict_section
 
-__all__ = ["SECTIONS", "Figure", "Section", "Table", "build_sections", "headline"]
+#: The names callers imported from report/sections.py before it became this package.
+__all__ = [
+    "SECTIONS",
+    "VERDICT_WORDS",
+    "Figure",
+    "Requirement",
+    "Section",
+    "Table",
+    "build_sections",
+    "headline",
+    "requirement",
+]
 
 #: Section ids and titles, in the order of issue 8; both templates follow it.
 SECTIONS: tuple[tuple[str, str], ...] = (
