@@ -1,7 +1,7 @@
 """The ``logistics-sim`` command line: a thin Typer app; the work happens in the library.
 
-Exit codes (DESIGN.md §3): 0 done, 1 internal failure (one line), 2 bad scenario input (one
-line per problem), 3 infeasible burden-sharing plan (explained).
+Exit codes (docs/architecture.md, command line): 0 done, 1 internal failure (one line), 2 bad
+scenario input (one line per problem), 3 infeasible burden-sharing plan (explained).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The run folder of DESIGN.md §4: atomic files, the manifest, and the per-replication Parquet.
+"""The run folder (docs/architecture.md): atomic files, the manifest, per-replication Parquet.
 
 Every file is written to a temporary name in the same folder, flushed, fsync'ed and renamed,
 so a reader (pandas, DuckDB glob) never meets a half-written file and a run killed at any

@@ -1,7 +1,8 @@
 """Feasibility criteria → PASS / AT_RISK / FAIL, and the overall verdict (the worst criterion).
 
-DESIGN.md §4: a criterion PASSes when its whole confidence interval meets the threshold, FAILs
-when the whole interval misses it, and is AT_RISK otherwise. Cases the rule alone leaves open:
+docs/architecture.md (summary.json): a criterion PASSes when its whole confidence interval meets
+the threshold, FAILs when the whole interval misses it, and is AT_RISK otherwise. Cases the rule
+alone leaves open:
 
 - one replication (no interval): AT_RISK — one run proves nothing either way;
 - no replication with a value: FAIL for a closure time that was due but never reached (missed

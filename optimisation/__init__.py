@@ -1,9 +1,10 @@
 """Burden sharing: divide the required capabilities among nations, fairly, within their limits.
 
-``optimise(scenario)`` is the entry point (DESIGN.md §5): it builds the instance, solves the
-scenario's objective and, when the requirement cannot be met, returns an infeasible result that
-carries the largest sustainable force in the required mix (its allocation), the conflicting
-limits, the shortfalls and the smallest relaxations, all in planners' words.
+``optimise(scenario)`` is the entry point (docs/architecture.md, Python API): it builds the
+instance, solves the scenario's objective and, when the requirement cannot be met, returns an
+infeasible result that carries the largest sustainable force in the required mix (its
+allocation), the conflicting limits, the shortfalls and the smallest relaxations, all in
+planners' words.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def simulate(
     command_line: str | None = None,
     executor: Executor | None = None,
 ) -> RunResult:
-    """Run replications into a run folder (DESIGN.md §4) and write summary.json.
+    """Run replications into a run folder (docs/architecture.md) and write summary.json.
 
     ``replications`` and ``seed`` default to the scenario's ``experiment`` block (whose own
     defaults are 30 and 1). With ``target_half_width`` (e.g. 0.05), replications are added

@@ -47,7 +47,7 @@ def more_replications(
 def build_summary(
     scenario: Scenario, per_replication: pd.DataFrame, base_seed: int, failed: Sequence[int]
 ) -> dict:
-    """summary.json (DESIGN.md §4) from per-replication metrics."""
+    """summary.json (docs/architecture.md) from per-replication metrics."""
     confidence = scenario.experiment.confidence
     metrics = summarise(per_replication, confidence)
     verdict, criteria = assess(scenario.criteria, metrics, confidence)

@@ -1,7 +1,7 @@
 """The feasibility report: self-contained HTML and Markdown built from a run folder only.
 
 Why from the run folder only: the report must be reproducible from the archived results
-alone (DESIGN.md §2, §4), whatever happened to the code or the scenario files since.
+alone (docs/architecture.md), whatever happened to the code or the scenario files since.
 """
 
 from logistics_sim.report.build import build_report, render

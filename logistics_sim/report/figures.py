@@ -1,8 +1,8 @@
 """The report's charts as deterministic SVG bytes (matplotlib, Agg, no clock, fixed hash salt).
 
 Why these settings: matplotlib writes a creation date and random ids into an SVG unless
-``metadata={"Date": None}`` and ``svg.hashsalt`` are fixed (DESIGN.md §8), and the report
-must be byte-identical for the same run folder. Text is kept as text (``svg.fonttype``
+``metadata={"Date": None}`` and ``svg.hashsalt`` are fixed, and the report must be
+byte-identical for the same run folder. Text is kept as text (``svg.fonttype``
 'none') so figures stay small and readable by screen readers.
 """
 

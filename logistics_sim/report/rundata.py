@@ -1,6 +1,6 @@
 """Everything the report shows, read from one run folder and reduced to small tables.
 
-The report is built from a run folder only (DESIGN.md §2, §4), so a report can be rebuilt
+The report is built from a run folder only (docs/architecture.md), so a report can be rebuilt
 years later from the archived folder. Replication files are read one at a time with only
 the metrics the report needs, and reduced at once, so memory stays small on long runs.
 """
@@ -186,7 +186,7 @@ def load_run_data(
     data_dir: Path | None = None,
     docs_dir: Path | None = None,
 ) -> RunData:
-    """Read a run folder (DESIGN.md §4) into a :class:`RunData`; missing optional files are None."""
+    """A run folder (docs/architecture.md) as :class:`RunData`; optional files may be None."""
     folder = Path(folder)
     for required in (rf.MANIFEST, rf.SUMMARY, "scenario.resolved.yaml"):
         if not (folder / required).is_file():

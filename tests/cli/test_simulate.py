@@ -114,7 +114,7 @@ def test_simulate_runs_the_engine(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["metrics"]["deployed_strength_mean_pax"]["mean"] > 0
-    design_metrics = {  # DESIGN.md §4: names that always exist
+    design_metrics = {  # docs/architecture.md: names that always exist
         "deployed_strength_mean_pax",
         "deployed_strength_min_pax",
         "days_below_target",

@@ -176,7 +176,7 @@ def make_run_folder(
     sweep: bool = False,
     **scenario_updates: Any,
 ) -> Path:
-    """Write a complete run folder (DESIGN.md §4) from synthetic replications; returns it."""
+    """Write a complete run folder (docs/architecture.md) from synthetic replications; return it."""
     scenario = tiny_scenario(**scenario_updates)
     allocation = stand_in_allocation(scenario)
     if infeasible:  # the largest sustainable force: one mechanised battalion fewer

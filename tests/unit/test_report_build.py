@@ -2,7 +2,7 @@
 
 Why these tests: analysts hand the report to a minister or publish it, so it must show every
 section in the agreed order, never run scenario text as markup, fetch nothing, and render the
-same bytes from the same run folder (DESIGN.md §4, §8; issue 8).
+same bytes from the same run folder (docs/architecture.md, run folder; issue 8).
 """
 
 from __future__ import annotations
