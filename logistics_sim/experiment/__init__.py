@@ -17,6 +17,7 @@ from logistics_sim.experiment.allocation_choice import (
 )
 from logistics_sim.experiment.executors import (
     LOCAL_WORKER_CONFIG,
+    Batch,
     Executor,
     execute,
     session,
@@ -55,6 +56,7 @@ __all__ = [
     "STAND_IN_LABEL",
     "AllocationChoice",
     "AllocationFileError",
+    "Batch",
     "Executor",
     "Outcome",
     "Progress",

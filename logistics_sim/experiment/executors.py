@@ -95,28 +95,26 @@ def _distributed() -> Any:
         ) from None
 
 
-def _run_sequential(
-    replicate: ReplicateFn,
-    scenario: Scenario,
-    allocation: pd.DataFrame,
-    seed: int,
-    reps: Sequence[int],
-    folder: Path,
-) -> Iterator[Outcome]:
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """What every replication of a run shares: the model, scenario, allocation, seed, folder."""
+
+    replicate: ReplicateFn
+    scenario: Scenario
+    allocation: pd.DataFrame
+    seed: int
+    folder: Path
+
+
+def _run_sequential(batch: Batch, reps: Sequence[int]) -> Iterator[Outcome]:
     """In this process, in order."""
-    for r in reps:
-        yield run_and_store(replicate, scenario, allocation, seed, r, str(folder))  # same code
+    for r in reps:  # the workers' own code
+        yield run_and_store(
+            batch.replicate, batch.scenario, batch.allocation, batch.seed, r, str(batch.folder)
+        )
 
 
-def _run_processes(
-    replicate: ReplicateFn,
-    scenario: Scenario,
-    allocation: pd.DataFrame,
-    seed: int,
-    reps: Sequence[int],
-    folder: Path,
-    jobs: int,
-) -> Iterator[Outcome]:
+def _run_processes(batch: Batch, reps: Sequence[int], jobs: int) -> Iterator[Outcome]:
     """A spawn-started process pool, fed as workers free up.
 
     A worker that dies (killed, out of memory, crashed) breaks the whole pool: the
@@ -125,8 +123,14 @@ def _run_processes(
     """
     context = multiprocessing.get_context("spawn")
     task = partial(
-        run_and_store, replicate, scenario, allocation, seed, code_sha=rf.code_fingerprint()
+        run_and_store,
+        batch.replicate,
+        batch.scenario,
+        batch.allocation,
+        batch.seed,
+        code_sha=rf.code_fingerprint(),
     )
+    folder = batch.folder
     queue = list(reversed(reps))
     while queue:
         suspects: list[int] = []
@@ -190,38 +194,31 @@ def _run_isolated(task: partial[Outcome], replication: int, folder: Path, contex
             return Outcome(replication, ok=False, error="worker process died while running it")
 
 
-def _run_dask(
-    replicate: ReplicateFn,
-    scenario: Scenario,
-    allocation: pd.DataFrame,
-    seed: int,
-    reps: Sequence[int],
-    folder: Path,
-    executor: Executor,
-) -> Iterator[Outcome]:
+def _run_dask(batch: Batch, reps: Sequence[int], executor: Executor) -> Iterator[Outcome]:
     """Dask distributed: workers write files when they share our disk, else we write them."""
     distributed = _distributed()
     if executor.dask == "local":  # not inside a session: one cluster for this call
         with session(executor) as inner:
-            yield from _run_dask(replicate, scenario, allocation, seed, reps, folder, inner)
+            yield from _run_dask(batch, reps, inner)
         return
     client = distributed.Client(executor.dask)
     try:
-        scen_f, alloc_f = client.scatter([scenario, allocation], broadcast=True)
-        target = str(folder) if executor.shared_disk else None
+        scen_f, alloc_f = client.scatter([batch.scenario, batch.allocation], broadcast=True)
+        target = str(batch.folder) if executor.shared_disk else None
         # Task keys name what determines the result, so equal keys are equal results even on
         # a cluster shared by several analysts' runs.
-        model = getattr(replicate, "__qualname__", type(replicate).__name__)
-        scen_sha, alloc_sha = rf.scenario_sha256(scenario)[:16], rf.allocation_sha256(allocation)
+        model = getattr(batch.replicate, "__qualname__", type(batch.replicate).__name__)
+        scen_sha = rf.scenario_sha256(batch.scenario)[:16]
+        alloc_sha = rf.allocation_sha256(batch.allocation)
         code = rf.code_fingerprint()
-        identity = f"{model}-{code[:12]}-{scen_sha}-{alloc_sha[:16]}-seed{seed}"
+        identity = f"{model}-{code[:12]}-{scen_sha}-{alloc_sha[:16]}-seed{batch.seed}"
         futures = [
             client.submit(
                 run_and_store,
-                replicate,
+                batch.replicate,
                 scen_f,
                 alloc_f,
-                seed,
+                batch.seed,
                 r,
                 target,
                 code_sha=code,
@@ -239,7 +236,7 @@ def _run_dask(
                 outcome = Outcome(keyed[fut.key], ok=False, error=f"{type(exc).__name__}: {exc}")
             if outcome.parquet is not None:
                 rf.write_bytes_atomic(
-                    rf.replication_path(folder, outcome.replication), outcome.parquet
+                    rf.replication_path(batch.folder, outcome.replication), outcome.parquet
                 )
                 outcome = Outcome(outcome.replication, True, outcome.metrics, outcome.events)
             yield outcome
@@ -247,22 +244,14 @@ def _run_dask(
         client.close()
 
 
-def execute(
-    replicate: ReplicateFn,
-    scenario: Scenario,
-    allocation: pd.DataFrame,
-    seed: int,
-    reps: Sequence[int],
-    folder: Path,
-    executor: Executor,
-) -> Iterator[Outcome]:
+def execute(batch: Batch, reps: Sequence[int], executor: Executor) -> Iterator[Outcome]:
     """Run ``reps`` on ``executor``; yields each outcome as it arrives (any order)."""
     if not reps:
         return iter(())
     if executor.dask:
-        return _run_dask(replicate, scenario, allocation, seed, reps, folder, executor)
+        return _run_dask(batch, reps, executor)
     if executor.jobs <= 1 or len(reps) == 1:
-        return _run_sequential(replicate, scenario, allocation, seed, reps, folder)
+        return _run_sequential(batch, reps)
     if not workers_can_start():
         warnings.warn(
             "the calling program has no file that worker processes can re-run (a script read "
@@ -271,8 +260,8 @@ def execute(
             RuntimeWarning,
             stacklevel=2,
         )
-        return _run_sequential(replicate, scenario, allocation, seed, reps, folder)
-    return _run_processes(replicate, scenario, allocation, seed, reps, folder, executor.jobs)
+        return _run_sequential(batch, reps)
+    return _run_processes(batch, reps, executor.jobs)
 
 
 def workers_can_start() -> bool:

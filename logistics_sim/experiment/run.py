@@ -16,7 +16,7 @@ import pandas as pd
 
 from logistics_sim import runfolder as rf
 from logistics_sim.experiment.allocation_choice import optimisation_record
-from logistics_sim.experiment.executors import Executor, execute, session
+from logistics_sim.experiment.executors import Batch, Executor, execute, session
 from logistics_sim.experiment.progress import Progress
 from logistics_sim.experiment.replication import Outcome, ReplicateFn, default_replicate
 from logistics_sim.experiment.summary import build_summary, more_replications
@@ -151,6 +151,7 @@ def simulate(
 
         rf.write_json_atomic(folder / rf.MANIFEST, manifest)
         bar = Progress(not quiet, n_planned, scenario.horizon_days, scenario.name)
+        batch = Batch(replicate, scenario, allocation, base_seed, folder)
         try:
             with session(requested) as active:  # one LocalCluster for every round
                 planned = n_planned
@@ -158,9 +159,7 @@ def simulate(
                     todo = [r for r in range(planned) if r not in per_rep and r not in failed]
                     if bar.done == 0:
                         bar.already_done(planned - len(todo))
-                    for outcome in execute(
-                        replicate, scenario, allocation, base_seed, todo, folder, active
-                    ):
+                    for outcome in execute(batch, todo, active):
                         record(outcome)
                         bar.advance()
                     if target_half_width is None or planned >= max_replications:
