@@ -584,6 +584,27 @@ def check_fleet_modes_leave_base(s: Scenario) -> Iterable[Finding]:
             )
 
 
+def check_fleets_reach_served_depots(s: Scenario) -> Iterable[Finding]:
+    """A fleet reaches every depot its ``serves`` names, by its own mode (the engine's route).
+
+    The engine leaves a depot the fleet cannot reach out of its rounds; named in ``serves``, that
+    is a depot the author meant it to supply.
+    """
+    known = {n.id for n in s.network.nodes}
+    planner = RoutePlanner(s)
+    for i, fleet in enumerate(s.sustainment.fleets):
+        if fleet.base_node not in known:
+            continue
+        for j, depot in enumerate(fleet.serves):
+            if depot in known and planner.route(fleet.base_node, depot, {fleet.mode}) is None:
+                yield _warn(
+                    ("sustainment", "fleets", i, "serves", j),
+                    f"fleet '{fleet.id}' cannot reach '{depot}' from its base "
+                    f"'{fleet.base_node}' by {fleet.mode.value} without passing through a home "
+                    "node, so it never supplies it",
+                )
+
+
 # ---------------------------------------------------------------------------------------------
 # Provenance.
 # ---------------------------------------------------------------------------------------------
@@ -670,6 +691,7 @@ CHECKS: tuple[Check, ...] = (
     check_warmup_within_horizon,
     check_home_nodes_reach_depots,
     check_fleet_modes_leave_base,
+    check_fleets_reach_served_depots,
     check_numbers_have_provenance,
 )
 

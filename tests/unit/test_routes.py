@@ -129,3 +129,21 @@ def test_engine_and_optimiser_take_the_pool_transit_from_one_rule(tiny: Scenario
     tau = gbr.capability_transit_days.get("mech_inf", gbr.transit_days)
     multiplier = rotation_math.pool_multiplier(tour, dwell, overlap, tau)
     assert pools[("GBR", "mech_inf")] == rotation_math.pool_units_staggered(2, multiplier)
+
+
+def test_a_fleet_that_cannot_reach_a_depot_it_serves_warns(tiny_with: Make) -> None:
+    """The rail fleet at PRZ names the east depot, but its only rail line there is gone."""
+
+    def edit(m: Mapping) -> None:
+        m["network"]["links"] = [x for x in m["network"]["links"] if x["id"] != "L_PRZ_E_RAIL"]
+        m["sustainment"]["fleets"][0]["serves"] = ["DEPOT_W", "DEPOT_E"]
+
+    s = tiny_with(edit)
+    assert RoutePlanner(s).route("PRZ", "DEPOT_E", {Mode.rail}) is None
+    (finding,) = v.check_fleets_reach_served_depots(s)
+    assert finding.path == ("sustainment", "fleets", 0, "serves", 1)
+    assert finding.message == (
+        "fleet 'trains' cannot reach 'DEPOT_E' from its base 'PRZ' by rail without passing "
+        "through a home node, so it never supplies it"
+    )
+    assert list(v.check_fleets_reach_served_depots(tiny_with(lambda m: None))) == []
