@@ -215,7 +215,7 @@ def load_run_data(
     summary = _read_json(folder / rf.SUMMARY) or {}
     record = _read_json(folder / rf.OPTIMISATION)
     optimisation = read_optimisation(folder / rf.OPTIMISATION, record)
-    alloc_path = folder / "allocation.csv"
+    alloc_path = folder / rf.ALLOCATION
     allocation = (
         pd.read_csv(alloc_path, dtype={"nation": str, "capability": str})
         if alloc_path.is_file()
@@ -224,7 +224,7 @@ def load_run_data(
     scenario = load_scenario(folder / "scenario.resolved.yaml")
     hashes = {
         name: _sha256(folder / name)
-        for name in ("scenario.resolved.yaml", "allocation.csv")
+        for name in ("scenario.resolved.yaml", rf.ALLOCATION)
         if (folder / name).is_file()
     }
     if record is not None:  # its solve times differ from run to run: hash the rest
