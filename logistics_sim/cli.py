@@ -189,8 +189,6 @@ def simulate(
     except experiment.AllocationFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if choice.source == experiment.STAND_IN_LABEL:
-        typer.echo(f"note: {choice.source}", err=True)
     try:
         run = experiment.simulate(
             scenario,
@@ -253,7 +251,7 @@ def sweep(
         parameters = [experiment.parse_set(text) for text in set_]
         fixed = None
         if allocation is not None:
-            fixed = experiment.choose_allocation(load_scenario(file), allocation).allocation
+            fixed = experiment.allocation_from_csv(load_scenario(file), allocation).allocation
         result = experiment.sweep(
             file,
             parameters,
@@ -371,7 +369,7 @@ def optimise(
     from rich.table import Table
 
     from logistics_sim.pipeline import optimise_scenario
-    from logistics_sim.runfolder import write_json_atomic
+    from logistics_sim.runfolder import write_allocation_files
     from logistics_sim.scenario import FairnessKey, Objective
     from optimisation.result import Status
 
@@ -429,8 +427,7 @@ def optimise(
                 typer.echo(f"  - {line}")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        result.allocation.to_csv(out / "allocation.csv", index=False)
-        write_json_atomic(out / "optimisation.json", result.to_dict())
+        write_allocation_files(out, result.allocation, result)
         typer.echo(f"written {out / 'allocation.csv'} and {out / 'optimisation.json'}")
     if result.status is Status.infeasible:
         raise typer.Exit(EXIT_INFEASIBLE)

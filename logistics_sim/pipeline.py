@@ -16,11 +16,13 @@ from pathlib import Path
 
 from logistics_sim import experiment
 from logistics_sim.report.build import write_report
+from logistics_sim.report.findings import requirement
+from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import load_run_data
-from logistics_sim.report.sections import VERDICT_WORDS, headline, requirement
+from logistics_sim.report.sections import headline
 from logistics_sim.scenario import FairnessKey, Objective, Scenario
 from logistics_sim.verdict import verdict_lines
-from optimisation import optimise
+from optimisation.api import optimise
 from optimisation.result import AllocationResult, Status
 
 #: How the simulated allocation is labelled when it is the largest sustainable force.
@@ -57,7 +59,7 @@ def choose_allocation(
 ) -> experiment.AllocationChoice:
     """``--allocation FILE`` if given, else the optimiser's answer for the scenario."""
     if allocation_csv is not None:
-        return experiment.choose_allocation(scenario, allocation_csv)
+        return experiment.allocation_from_csv(scenario, allocation_csv)
     return simulated_choice(optimise_scenario(scenario))
 
 

@@ -229,13 +229,18 @@ class AllocationResult:
 
 
 def _burden(row: Mapping[str, Any]) -> NationBurden:
-    """A burden record from its JSON row (null figures as NaN)."""
+    """A burden record from its JSON row (null or absent figures as NaN).
+
+    Rows written before eligibility was recorded listed eligible nations only.
+    """
     figures = {
         f.name: _number(row.get(f.name))
         for f in fields(NationBurden)
         if f.name not in ("nation", "eligible")
     }
-    return NationBurden(nation=str(row["nation"]), eligible=bool(row["eligible"]), **figures)
+    return NationBurden(
+        nation=str(row["nation"]), eligible=bool(row.get("eligible", True)), **figures
+    )
 
 
 def _finite(value: float) -> float | None:

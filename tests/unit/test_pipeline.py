@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from logistics_sim import load_scenario, pipeline
@@ -25,3 +27,16 @@ def test_the_simulated_choice_of_a_feasible_result_is_its_allocation() -> None:
     choice = pipeline.simulated_choice(result)
     assert choice.allocation is result.allocation
     assert choice.source == "optimiser (optimal)" and choice.optimisation is result
+
+
+def test_only_the_pipeline_loads_the_solvers() -> None:
+    """The report, the experiment and the command line read results without the solvers."""
+    code = (
+        "import sys\n"
+        "import logistics_sim.cli, logistics_sim.experiment, logistics_sim.report.build\n"
+        "assert 'ortools' not in sys.modules and 'optimisation.solve' not in sys.modules\n"
+        "import logistics_sim.pipeline\n"
+        "assert 'optimisation.solve' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
