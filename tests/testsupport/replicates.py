@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from logistics_sim.experiment import seed_sequence
+from logistics_sim.runfolder import DAILY_COLUMNS
 from logistics_sim.scenario import Scenario
 
 
@@ -94,19 +95,7 @@ def fake_replicate(
         ],
     )
     frame.insert(0, "replication", replication)
-    frame = frame[
-        [
-            "replication",
-            "day",
-            "metric",
-            "nation",
-            "sector",
-            "capability",
-            "supply_class",
-            "node",
-            "value",
-        ]
-    ]
+    frame = frame[list(DAILY_COLUMNS)]
     return FakeResult(replication, frame, events=len(frame))
 
 
