@@ -24,7 +24,7 @@ from logistics_sim.scenario import (
     FairnessKey,
     Sourced,
 )
-from optimisation.result import Status
+from optimisation.result import AllocationResult, Status
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,21 @@ def requirement(run: RunData) -> Requirement:
             )
         )
     opt = run.optimisation
-    status = opt.status.value if opt is not None else ""
+    status = optimiser_status(opt)
     infeasible = opt is not None and opt.status is Status.infeasible
     source = str(run.manifest.get("allocation_source", "not recorded"))
     return Requirement(asked, simulated, infeasible, status, source)
+
+
+def optimiser_status(opt: AllocationResult | None) -> str:
+    """The optimiser's status in words; a solver limit reached says how far from proven."""
+    if opt is None:
+        return ""
+    if opt.limit_reached and math.isfinite(opt.gap):
+        return (
+            f"{opt.status.value}, within {opt.gap:.1%} of the proven bound (solver limit reached)"
+        )
+    return opt.status.value
 
 
 def busiest_node(run: RunData) -> tuple[str, float, float] | None:

@@ -8,6 +8,7 @@ same bytes from the same run folder (docs/architecture.md, run folder; issue 8).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import re
@@ -20,13 +21,13 @@ import pytest
 from logistics_sim.metrics import mean_ci
 from logistics_sim.report import SECTIONS, build_report
 from logistics_sim.report.build import _md_escape
-from logistics_sim.report.findings import fair_shares
+from logistics_sim.report.findings import fair_shares, optimiser_status
 from logistics_sim.report.format import interval
 from logistics_sim.report.rundata import band, load_run_data
 from logistics_sim.report.sections import build_sections
 from logistics_sim.report.sections.optimiser_text import conflict_set_sentence
 from optimisation.instance import build_instance
-from optimisation.result import LimitRecord
+from optimisation.result import LimitRecord, Status
 from testsupport.run_folders import FIXTURE_FAIR_SHARES, make_run_folder
 
 HOSTILE = "<script>alert(1)</script>"
@@ -369,3 +370,17 @@ def test_conflict_set_reads_as_one_sentence_by_family() -> None:
     unproven = conflict_set_sentence(records, False)
     assert unproven.endswith("(not proven to be the smallest such set).")
     assert conflict_set_sentence([], True) == ""
+
+
+def test_a_solver_limit_reached_is_reported_with_its_gap(
+    feasible: tuple[Path, str, str],
+) -> None:
+    """A feasible division whose optimality a limit left unproven says how far it may be."""
+    run = load_run_data(feasible[0])
+    assert run.optimisation is not None
+    unproven = dataclasses.replace(run.optimisation, status=Status.feasible, gap=0.034)
+    assert optimiser_status(unproven) == (
+        "feasible, within 3.4% of the proven bound (solver limit reached)"
+    )
+    assert optimiser_status(run.optimisation) == "optimal"
+    assert optimiser_status(None) == ""
