@@ -52,7 +52,11 @@ GUARDS = [
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nesting deeper than 40 levels"),
     ("a: 1\na: 2\n", 'duplicate key "a": a key may appear only once'),
     ("".join(" " * i + "k:\n" for i in range(100)), "nesting deeper than 40 levels"),
-    ("# pad\n" * 400_001, "file is 2400006 bytes; the limit is 2000000"),
+    (
+        "# pad\n" * 400_001,
+        "file is 2400006 bytes; the limit is 2000000 "
+        "(set LOGISTICS_SIM_MAX_SCENARIO_BYTES to raise it)",
+    ),
     (
         'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
         + "".join(
