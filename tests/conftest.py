@@ -20,6 +20,12 @@ TINY_YAML = SCENARIOS / "tiny.yaml"
 Mapping = dict[str, Any]
 
 
+@pytest.fixture(autouse=True)
+def _shipped_data_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenarios written to temporary folders may name the shipped tables by absolute path."""
+    monkeypatch.setenv("LOGISTICS_SIM_DATA_DIRS", str(SCENARIOS / "data"))
+
+
 @pytest.fixture(scope="session")
 def _tiny_parsed() -> tuple[Mapping, dict[Any, tuple[int, int]]]:
     """The tiny scenario parsed once per session (never mutated; tests get deep copies)."""
