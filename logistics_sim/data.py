@@ -57,29 +57,37 @@ class TableRefused(ValueError):
 
 
 def allowed_roots(base_dir: Path) -> list[Path]:
-    """Folders ``data:`` paths may point into: the scenario's folder tree and ``DATA_DIRS_ENV``."""
+    """Folders ``data:`` paths may point into.
+
+    The scenario's own folder tree, the working directory's tree (a project run from its root
+    keeps scenarios and tables side by side, ``../data/x.csv``), and ``DATA_DIRS_ENV``.
+    """
     extra = [Path(p) for p in os.environ.get(DATA_DIRS_ENV, "").split(os.pathsep) if p.strip()]
-    return [folder.resolve() for folder in (base_dir, *extra)]
+    return [folder.resolve() for folder in (base_dir, Path.cwd(), *extra)]
 
 
 def checked_file(file: Path, base_dir: Path) -> Path:
     """``file`` resolved, if it may be read as a reference table; else raise.
 
     Raises FileNotFoundError when it does not exist, IsADirectoryError for a folder, and
-    :class:`TableRefused` for a FIFO, device or socket (reading one hangs or never ends), a
-    file outside the scenario's folder tree and ``DATA_DIRS_ENV`` (a scenario from elsewhere
-    must not read ``/etc/passwd`` into its report), or a file above the size limit.
+    :class:`TableRefused` for a file outside ``allowed_roots`` or under a hidden folder
+    (``~/.ssh``: a scenario from elsewhere must not read private files into its report), a
+    FIFO, device or socket (reading one hangs or never ends), or a file above the size limit.
     """
     resolved = file.resolve()
     if not resolved.exists():
         raise FileNotFoundError(str(file))
     if resolved.is_dir():
         raise IsADirectoryError(str(file))
-    if not any(resolved.is_relative_to(root) for root in allowed_roots(base_dir)):
+    roots = [root for root in allowed_roots(base_dir) if resolved.is_relative_to(root)]
+    if not roots:
         raise TableRefused(
-            f"{file} is outside the scenario's folder ({base_dir.resolve()}); move the table "
-            f"beside the scenario or add its folder to {DATA_DIRS_ENV}"
+            f"{file} is outside the scenario's folder ({base_dir.resolve()}) and the working "
+            f"directory; move the table beside the scenario or add its folder to {DATA_DIRS_ENV}"
         )
+    inside = resolved.relative_to(max(roots, key=lambda root: len(root.parts))).parts
+    if any(part.startswith(".") for part in inside):
+        raise TableRefused(f"{file} is in a hidden folder or is a hidden file")
     mode = resolved.stat().st_mode
     if not stat.S_ISREG(mode):
         raise TableRefused(f"{file} is not a regular file (a FIFO, device or socket)")

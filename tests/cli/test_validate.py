@@ -88,6 +88,29 @@ GUARDS = [
             "dwell_ratio: .NaN",
             "must be a finite number (.inf and .nan are not allowed)",
         ),
+        # issue 20: upper bounds, refused before any work
+        (
+            "horizon_days: 120",
+            "horizon_days: 1000000000",
+            "must be less than or equal to 36525",
+        ),
+        ("required_units: 4", "required_units: 1000000000", "must be less than or equal to 10000"),
+        (
+            "replications: 3,",
+            "replications: 1000000000,",
+            "must be less than or equal to 100000",
+        ),
+        ("seed: 1}", "seed: -1}", "must be greater than or equal to 0"),
+        (
+            "replications: 3,",
+            "confidence: 0.9999999999999999, replications: 3,",
+            "must be less than or equal to 0.999",
+        ),
+        (
+            "start_date: 2027-03-01",
+            "start_date: 2027-02-30",
+            "is not a valid date (day is out of range for month)",
+        ),
     ],
 )
 def test_yaml_12_values_exit_2_with_one_line(

@@ -276,12 +276,14 @@ def test_data_path_outside_the_scenario_folder_is_refused(
     tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LOGISTICS_SIM_DATA_DIRS")
+    monkeypatch.chdir(tmp_path)
     tiny_mapping["data"]["nations"] = "/etc/passwd"
     _, problems = resolve_tables(tiny_mapping, tmp_path)
     assert problems[0][0] == ("data", "nations")
     assert problems[0][1] == (
-        f"table refused: /etc/passwd is outside the scenario's folder ({tmp_path.resolve()}); "
-        "move the table beside the scenario or add its folder to LOGISTICS_SIM_DATA_DIRS"
+        f"table refused: /etc/passwd is outside the scenario's folder ({tmp_path.resolve()}) "
+        "and the working directory; move the table beside the scenario or add its folder to "
+        "LOGISTICS_SIM_DATA_DIRS"
     )
     tiny_mapping["data"]["nations"] = "../../../../../../../../proc/self/environ"
     _, problems = resolve_tables(tiny_mapping, tmp_path)
@@ -292,6 +294,7 @@ def test_symlink_out_of_the_scenario_folder_is_refused(
     tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LOGISTICS_SIM_DATA_DIRS")
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "sneaky.csv").symlink_to(DATA / "nations.csv")
     tiny_mapping["data"]["nations"] = "sneaky.csv"
     _, problems = resolve_tables(tiny_mapping, tmp_path)
@@ -337,6 +340,7 @@ def test_sources_document_outside_the_scenario_folder_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LOGISTICS_SIM_DATA_DIRS")
+    monkeypatch.chdir(tmp_path)
     keys, problems = source_keys_for({"data": {"sources": "/etc/hostname"}}, tmp_path)
     assert keys is None
     assert "is outside the scenario's folder" in problems[0][1]
