@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel
 
+from logistics_sim.catalogue import CRITERION_METRICS
+from logistics_sim.rules.routes import FALLBACK_MODE, RoutePlanner, route_graph
 from logistics_sim.scenario import (
     FairnessKey,
-    Mode,
     NodeKind,
     Scenario,
     Sourced,
@@ -29,37 +29,10 @@ from logistics_sim.scenario import (
 
 FieldPath = tuple[str | int, ...]
 
-#: Summary metrics a criterion may name (DESIGN.md §4, "Metric names that always exist").
-KNOWN_METRICS: frozenset[str] = frozenset(
-    {
-        "deployed_strength_mean_pax",
-        "deployed_strength_min_pax",
-        "covered_strength_mean_pax",
-        "covered_strength_min_pax",
-        "days_below_target",
-        "initial_deployment_closure_days",
-        "rotation_gap_unit_days",
-        "supply_demand_t_per_day",
-        "supply_delivered_t_per_day",
-        "fill_rate",
-        "stockout_days",
-        "min_days_of_supply",
-        "reinforcement_closure_days",
-        "probability_reinforcement_on_time",
-        "max_node_utilisation",
-        "surge_other_sectors_fill_rate",
-        "surge_other_sectors_min_days_of_supply",
-        "surge_other_sectors_mean_days_of_supply",
-    }
-)
-
 #: Capability mix may differ from the target strength by this share before a warning.
 MIX_TOLERANCE_SHARE = 0.03
 
 KG_PER_T = 1000.0
-
-#: Surface modes a movement continues by after its first leg (air or rail to a hub, then on).
-ONWARD_MODES = (Mode.road, Mode.rail)
 
 
 class Severity(StrEnum):
@@ -525,11 +498,11 @@ def check_readiness_tiers(s: Scenario) -> Iterable[Finding]:
 def check_criteria_metrics_known(s: Scenario) -> Iterable[Finding]:
     """Each feasibility criterion names a summary metric the run produces."""
     for i, criterion in enumerate(s.criteria):
-        if criterion.metric not in KNOWN_METRICS:
+        if criterion.metric not in CRITERION_METRICS:
             yield Finding(
                 ("criteria", i, "metric"),
                 f"unknown metric '{criterion.metric}'; known metrics: "
-                + ", ".join(sorted(KNOWN_METRICS)),
+                + ", ".join(sorted(CRITERION_METRICS)),
             )
 
 
@@ -568,54 +541,32 @@ def check_warmup_within_horizon(s: Scenario) -> Iterable[Finding]:
 # ---------------------------------------------------------------------------------------------
 
 
-def mode_graph(s: Scenario, modes: Iterable[Mode]) -> nx.DiGraph:
-    """Directed graph of the links of the given modes (bidirectional links both ways)."""
-    wanted = set(modes)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(n.id for n in s.network.nodes)
-    for link in s.network.links:
-        if link.mode in wanted:
-            graph.add_edge(link.from_node, link.to_node)
-            if link.bidirectional:
-                graph.add_edge(link.to_node, link.from_node)
-    return graph
-
-
-def reaches_by_mode(first_leg: nx.DiGraph, onward: nx.DiGraph, origin: str, target: str) -> bool:
-    """Whether a route leaves ``origin`` by a ``first_leg`` link and goes on by ``onward`` links."""
-    if origin not in first_leg:
-        return False
-    return any(
-        hub == target or (hub in onward and nx.has_path(onward, hub, target))
-        for hub in first_leg.successors(origin)
-    )
-
-
 def check_home_nodes_reach_depots(s: Scenario) -> Iterable[Finding]:
     """Each participating nation's home node reaches every sector depot by both movement modes.
 
-    Personnel leave home by ``rotation.personnel_mode`` and equipment by
-    ``rotation.equipment_mode``; after that first leg they go on by road or rail.
+    The routes are the engine's (logistics_sim.rules.routes): personnel by
+    ``rotation.personnel_mode`` and equipment by ``rotation.equipment_mode``, each alone or with
+    road legs, never through another nation's home node; so this warns exactly when a unit of
+    that nation could not be moved to that sector.
     """
     known = {n.id for n in s.network.nodes}
-    onward = mode_graph(s, ONWARD_MODES)
-    movements = [
-        ("personnel", s.rotation.personnel_mode, mode_graph(s, [s.rotation.personnel_mode])),
-        ("equipment", s.rotation.equipment_mode, mode_graph(s, [s.rotation.equipment_mode])),
-    ]
+    planner = RoutePlanner(s)
+    movements = [("personnel", s.rotation.personnel_mode), ("equipment", s.rotation.equipment_mode)]
     for i, nation in enumerate(s.nations):
         if not nation.participates or nation.home_node not in known:
             continue
         for sector in s.force.sectors:
             if sector.forward_depot not in known:
                 continue
-            for what, mode, first_leg in movements:
-                if not reaches_by_mode(first_leg, onward, nation.home_node, sector.forward_depot):
+            for what, mode in movements:
+                route, _ = planner.leg(nation.home_node, sector.forward_depot, mode)
+                if route is None:
                     yield _warn(
                         ("nations", i, "home_node"),
                         f"{nation.code}: no route for {what} from '{nation.home_node}' to "
-                        f"sector '{sector.id}' depot '{sector.forward_depot}' leaving home by "
-                        f"{mode.value} and going on by road or rail",
+                        f"sector '{sector.id}' depot '{sector.forward_depot}' by {mode.value}, "
+                        f"alone or with {FALLBACK_MODE.value} legs, without passing through "
+                        "another home node",
                     )
 
 
@@ -624,7 +575,7 @@ def check_fleet_modes_leave_base(s: Scenario) -> Iterable[Finding]:
     for i, fleet in enumerate(s.sustainment.fleets):
         if not any(fleet.base_node == n.id for n in s.network.nodes):
             continue
-        graph = mode_graph(s, [fleet.mode])
+        graph = route_graph(s, [fleet.mode])
         if graph.out_degree(fleet.base_node) == 0:
             yield Finding(
                 ("sustainment", "fleets", i, "mode"),

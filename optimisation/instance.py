@@ -23,9 +23,9 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
-from logistics_sim.engine.network import planned_route
 from logistics_sim.rules.rotation_math import pool_multiplier, pool_units_staggered
-from logistics_sim.scenario import FairnessKey, Mode, Nation, Scenario, rotation_of
+from logistics_sim.rules.routes import RoutePlanner
+from logistics_sim.scenario import FairnessKey, Nation, Scenario, rotation_of
 
 #: Tolerance on pax and unit comparisons (floating-point noise only).
 EPS = 1e-6
@@ -152,38 +152,30 @@ def _mix_value(scenario: Scenario, nation: Nation) -> float:
     return raw
 
 
-def _route_days(scenario: Scenario, home: str, mode: Mode) -> float | None:
-    """Slowest planned move by ``mode`` (else ``mode`` + road) from home to any forward depot."""
-    days: list[float] = []
-    for sector in scenario.force.sectors:
-        route = planned_route(scenario, home, sector.forward_depot, {mode})
-        if route is None:
-            route = planned_route(scenario, home, sector.forward_depot, {mode, Mode.road})
-        if route is not None:
-            days.append(route.planned_days)
-    return max(days) if days else None
-
-
 def _transit(scenario: Scenario, nation: Nation) -> tuple[float, dict[str, float], list[str]]:
-    """Personnel transit days, per-capability transit where equipment moves slower, notes."""
+    """Personnel transit days, per-capability transit where equipment moves slower, notes.
+
+    Each is ``RoutePlanner.unit_transit_days`` (logistics_sim.rules.routes), the engine's τ, over
+    every sector's depot: the allocation is chosen before any slot is placed in a sector.
+    """
     notes: list[str] = []
     if nation.home_node is None:
         notes.append(f"{nation.code}: no home node given; transit to theatre taken as 0 days")
         return 0.0, {}, notes
-    rot = scenario.rotation
-    personnel = _route_days(scenario, nation.home_node, rot.personnel_mode)
+    planner = RoutePlanner(scenario)
+    depots = [sector.forward_depot for sector in scenario.force.sectors]
+    personnel = planner.unit_transit_days(None, nation.home_node, depots)
     if personnel is None:
         notes.append(
-            f"{nation.code}: no {rot.personnel_mode.value} route from {nation.home_node} to a "
-            "forward depot; transit taken as 0 days"
+            f"{nation.code}: no {scenario.rotation.personnel_mode.value} route from "
+            f"{nation.home_node} to a forward depot; transit taken as 0 days"
         )
         personnel = 0.0
     by_capability: dict[str, float] = {}
-    if not rot.fall_in_on_equipment:
-        equipment = _route_days(scenario, nation.home_node, rot.equipment_mode)
-        for cap in scenario.force.capabilities:
-            if cap.equipment_t_per_unit > 0 and equipment is not None and equipment > personnel:
-                by_capability[cap.id] = equipment
+    for cap in scenario.force.capabilities:
+        days = planner.unit_transit_days(cap.id, nation.home_node, depots)
+        if days is not None and days > personnel:
+            by_capability[cap.id] = days
     return personnel, by_capability, notes
 
 

@@ -15,26 +15,25 @@ nobody. Under ``InTransitPolicy.reroute`` a movement re-plans around a closed li
 ahead, and waits only when no open route is left. A factor applies to handling that starts
 after it is set (a handling in progress keeps its duration).
 
-Planned route times use the means of the distributions, so ``Route.planned_days`` is the
-expected uncongested time: the sum of link days plus the mean handling at each node after the
-origin. Home nodes are national sources off the map: routes never pass *through* one.
+Routes are planned by :class:`logistics_sim.rules.routes.RoutePlanner` (pure, shared with
+validation and the optimiser; home nodes are never passed through); this module adds only
+what a movement meets on the way: queues, closures and diversions.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Collection, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import networkx as nx
 import numpy as np
 import simpy
 
 from logistics_sim.distributions import Sampler, sampler
 from logistics_sim.engine.recording import Recorder
-from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, NodeKind, Scenario
+from logistics_sim.rules.routes import Route, RoutePlanner
+from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, Scenario
 from logistics_sim.units import transit_days
 
 MODE_PREFIX = "mode:"
@@ -49,86 +48,12 @@ NODE_METRICS = (
 )
 
 
-@dataclass(frozen=True)
-class Route:
-    """A path over the network with its planned (mean, uncongested) time in days."""
-
-    nodes: tuple[str, ...]
-    links: tuple[str, ...]
-    planned_days: float
-
-
 class MoveOutcome(NamedTuple):
     """Result of one movement: arrived (False when diverted or unroutable), days, queueing days."""
 
     arrived: bool
     days: float
     wait_days: float
-
-
-def link_planned_days(link: Link) -> float:
-    """Mean transit days of a link at nominal capacity: distance/speed x mean variation."""
-    return transit_days(link.distance_km, link.speed_kph) * sampler(link.transit_variation).mean
-
-
-def _graph(
-    scenario: Scenario,
-    modes: frozenset[Mode],
-    closed: Collection[str] = (),
-) -> nx.DiGraph:
-    """Directed graph of the links of ``modes``; edge weight = link days + mean handling at head.
-
-    Parallel links between the same pair keep the fastest (ties: first in the scenario).
-    Links or nodes named in ``closed`` are left out.
-    """
-    handling = {n.id: sampler(n.handling_days).mean for n in scenario.network.nodes}
-    graph: nx.DiGraph = nx.DiGraph()
-    for node in scenario.network.nodes:
-        if node.id not in closed:
-            graph.add_node(node.id, home=node.kind == NodeKind.home)
-    for link in scenario.network.links:
-        if link.mode not in modes or link.id in closed:
-            continue
-        days = link_planned_days(link)
-        ends = [(link.from_node, link.to_node)]
-        if link.bidirectional:
-            ends.append((link.to_node, link.from_node))
-        for tail, head in ends:
-            if tail in closed or head in closed:
-                continue
-            weight = days + handling[head]
-            old = graph.get_edge_data(tail, head)
-            if old is None or weight < old["weight"]:
-                graph.add_edge(tail, head, weight=weight, link=link.id)
-    return graph
-
-
-def _shortest(graph: nx.DiGraph, origin: str, destination: str) -> Route | None:
-    """Shortest planned-time route on ``graph``, never passing through another home node."""
-    if origin not in graph or destination not in graph:
-        return None
-    if origin == destination:
-        return Route((origin,), (), 0.0)
-    blocked = [n for n, home in graph.nodes(data="home") if home and n not in (origin, destination)]
-    view = nx.restricted_view(graph, blocked, []) if blocked else graph
-    try:
-        path = nx.dijkstra_path(view, origin, destination, weight="weight")
-    except nx.NetworkXNoPath:
-        return None
-    pairs = list(itertools.pairwise(path))
-    links = tuple(graph.edges[a, b]["link"] for a, b in pairs)
-    planned = math.fsum(graph.edges[a, b]["weight"] for a, b in pairs)
-    return Route(tuple(path), links, planned)
-
-
-def planned_route(
-    scenario: Scenario, origin: str, destination: str, modes: Collection[Mode]
-) -> Route | None:
-    """Fastest planned route from ``origin`` to ``destination`` over links of ``modes``.
-
-    Pure (no SimPy): the optimiser uses it for transit times. None when no route exists.
-    """
-    return _shortest(_graph(scenario, frozenset(modes)), origin, destination)
 
 
 @dataclass
@@ -188,8 +113,7 @@ class LocNetwork:
         self._node_blocks = [recorder.block(metric, node_dims) for metric in NODE_METRICS]
         self._causes: dict[str, dict[str, float]] = {}
         self._factors: dict[str, float] = {}  # combined factors since the last change
-        self._graphs: dict[frozenset[Mode], nx.DiGraph] = {}
-        self._routes: dict[tuple[str, str, frozenset[Mode]], Route | None] = {}
+        self.planner = RoutePlanner(scenario)
         self._reopened: simpy.Event | None = None
         self._last_record_t = 0.0
 
@@ -260,19 +184,12 @@ class LocNetwork:
         avoid_closed: bool = False,
     ) -> Route | None:
         """Fastest planned route over ``modes``; with ``avoid_closed`` around closed targets now."""
-        key_modes = frozenset(modes)
-        if avoid_closed:
-            closed = {n for n in self._causes if n in self.nodes and self.factor(n) == 0.0}
-            closed |= {lid for lid in self.links if self.factor(lid) == 0.0}
-            closed.discard(origin)
-            return _shortest(_graph(self.scenario, key_modes, closed), origin, destination)
-        key = (origin, destination, key_modes)
-        if key not in self._routes:
-            graph = self._graphs.get(key_modes)
-            if graph is None:
-                graph = self._graphs[key_modes] = _graph(self.scenario, key_modes)
-            self._routes[key] = _shortest(graph, origin, destination)
-        return self._routes[key]
+        if not avoid_closed:
+            return self.planner.route(origin, destination, modes)
+        closed = {n for n in self._causes if n in self.nodes and self.factor(n) == 0.0}
+        closed |= {lid for lid in self.links if self.factor(lid) == 0.0}
+        closed.discard(origin)
+        return self.planner.route(origin, destination, modes, closed)
 
     # -- movement ------------------------------------------------------------------------------
 

@@ -43,7 +43,8 @@ from logistics_sim.distributions import sampler
 from logistics_sim.engine.force import ForceState, Unit, UnitState, largest_remainder
 from logistics_sim.engine.network import LocNetwork
 from logistics_sim.engine.recording import Recorder
-from logistics_sim.engine.rotation import Legs, RotationEngine, unit_legs
+from logistics_sim.engine.rotation import RotationEngine
+from logistics_sim.rules.routes import Legs
 from logistics_sim.scenario import Mode, ReinforcementPlan, ReinforcementPriority, Scenario
 
 #: Node queue priority of a reinforcement that goes first (rotation and supply use 1).
@@ -128,9 +129,7 @@ class ReinforcementEngine:
         home = self.scenario.nation(unit.nation).home_node
         if home is None:
             return None
-        return unit_legs(
-            self.scenario,
-            self.network,
+        return self.network.planner.unit_legs(
             unit.capability,
             home,
             self.depot[sector],

@@ -24,9 +24,10 @@ for. ``initial_deployment_closure_days`` is the first time the deployed troops (
 included) reach ``force.target_deployed_pax`` (0 for a deployed start that meets it).
 
 Pool per (nation, capability): the allocation's ``pool_units`` column if present, else
-``rotation_math.pool_units_staggered(S, C / (T - O))`` with the transit time tau taken as the
-longest planned move of the unit (personnel or equipment, whichever is slower) from the nation's
-home node to any of its slots' forward depots.
+``rotation_math.pool_units_staggered(S, C / (T - O))`` with the transit time tau of
+``RoutePlanner.unit_transit_days`` (logistics_sim.rules.routes): the unit's planned move
+(personnel or equipment, whichever is slower) from the nation's home node to the farthest of
+its slots' forward depots.
 """
 
 from __future__ import annotations
@@ -40,31 +41,15 @@ import pandas as pd
 import simpy
 
 from logistics_sim.engine.force import ForceState, GroupKey, Slot, Unit, UnitState
-from logistics_sim.engine.network import LocNetwork, Route
+from logistics_sim.engine.network import LocNetwork
 from logistics_sim.engine.recording import Recorder
 from logistics_sim.rules import rotation_math
+from logistics_sim.rules.routes import Legs, Route
 from logistics_sim.scenario import InitialState, Mode, NoReliefPolicy, Scenario, rotation_of
 
 #: Days before a movement diverted by a full air hub tries again from its origin (assumption:
 #: the aircraft returns and is re-slotted the next day).
 DIVERSION_RETRY_DAYS = 1.0
-
-
-@dataclass(frozen=True)
-class Legs:
-    """The routes of one unit move: personnel, and equipment unless it falls in on equipment."""
-
-    personnel: Route
-    equipment: Route | None
-    personnel_modes: frozenset[Mode]
-    equipment_modes: frozenset[Mode]
-
-    @property
-    def planned_days(self) -> float:
-        """Planned days until the unit has arrived (the slower of its legs)."""
-        if self.equipment is None:
-            return self.personnel.planned_days
-        return max(self.personnel.planned_days, self.equipment.planned_days)
 
 
 @dataclass(frozen=True)
@@ -74,51 +59,6 @@ class TourRules:
     tour_days: float
     dwell_ratio: float
     overlap_days: float
-
-
-def _mode_route(
-    network: LocNetwork, origin: str, destination: str, mode: Mode
-) -> tuple[Route | None, frozenset[Mode]]:
-    """Route by ``mode`` alone where the network allows, else by ``mode`` with road legs.
-
-    The modes returned are those a re-planned route may use (``mode`` and road): a movement
-    rerouted around a struck link may finish by road.
-    """
-    modes = frozenset({mode, Mode.road})
-    route = network.route(origin, destination, {mode})
-    if route is None:
-        route = network.route(origin, destination, modes)
-    return route, modes
-
-
-def unit_legs(
-    scenario: Scenario,
-    network: LocNetwork,
-    capability: str,
-    origin: str,
-    destination: str,
-    *,
-    with_equipment: bool | None = None,
-) -> Legs | None:
-    """The legs of a unit's move from ``origin`` to ``destination``; None when unroutable.
-
-    Equipment moves when the capability has any and ``with_equipment`` says so (default: unless
-    the rotation falls in on equipment left in theatre).
-    """
-    rot = scenario.rotation
-    if with_equipment is None:
-        with_equipment = not rot.fall_in_on_equipment
-    personnel, p_modes = _mode_route(network, origin, destination, rot.personnel_mode)
-    if personnel is None:
-        return None
-    equipment: Route | None = None
-    e_modes = frozenset({rot.equipment_mode})
-    moves_equipment = scenario.capability(capability).equipment_t_per_unit > 0
-    if moves_equipment and with_equipment:
-        equipment, e_modes = _mode_route(network, origin, destination, rot.equipment_mode)
-        if equipment is None:
-            return None
-    return Legs(personnel, equipment, p_modes, e_modes)
 
 
 def pool_sizes(
@@ -147,10 +87,8 @@ def pool_sizes(
         tour, dwell, overlap = rotation_of(scenario, nation)
         tau = 0.0
         if nation.home_node is not None:
-            for slot in group:
-                legs = unit_legs(scenario, network, key[1], nation.home_node, slot.depot)
-                if legs is not None:
-                    tau = max(tau, legs.planned_days)
+            depots = [slot.depot for slot in group]
+            tau = network.planner.unit_transit_days(key[1], nation.home_node, depots) or 0.0
         multiplier = rotation_math.pool_multiplier(tour, dwell, overlap, tau)
         pools[key] = rotation_math.pool_units_staggered(len(group), multiplier)
     return pools
@@ -215,9 +153,7 @@ class RotationEngine:
         origin, destination = (home, slot.depot) if outbound else (slot.depot, home)
         key = (slot.capability, origin, destination, with_equipment)
         if key not in self._legs:
-            self._legs[key] = unit_legs(
-                self.scenario,
-                self.network,
+            self._legs[key] = self.network.planner.unit_legs(
                 slot.capability,
                 origin,
                 destination,

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logistics_sim import Scenario, load_scenario
-from logistics_sim.engine.network import LocNetwork, MoveOutcome, planned_route
+from logistics_sim.engine.network import LocNetwork, MoveOutcome
 from logistics_sim.engine.recording import Recorder
+from logistics_sim.rules.routes import planned_route
 from logistics_sim.scenario import InTransitPolicy, Mode
 
 TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"

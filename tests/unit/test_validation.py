@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from logistics_sim import validation as v
+from logistics_sim.catalogue import CRITERION_METRICS
 from logistics_sim.scenario import Scenario
 from logistics_sim.validation import Finding, Severity
 
@@ -407,7 +408,7 @@ def test_criterion_metric_must_be_known(tiny_with: Make) -> None:
     f = only(v.check_criteria_metrics_known(s))
     assert f.path == ("criteria", 1, "metric")
     assert f.message == (
-        "unknown metric 'fill_ratio'; known metrics: " + ", ".join(sorted(v.KNOWN_METRICS))
+        "unknown metric 'fill_ratio'; known metrics: " + ", ".join(sorted(CRITERION_METRICS))
     )
     assert "covered_strength_min_pax, days_below_target" in f.message  # sorted, all listed
 
@@ -473,10 +474,10 @@ def test_home_node_cut_off_from_a_depot_warns(tiny_with: Make) -> None:
     found = list(v.check_home_nodes_reach_depots(s))
     assert {f.severity for f in found} == {Severity.warning}
     assert [f.message for f in found] == [
-        "FRA: no route for equipment from 'HOME_FRA' to sector 'west' depot 'DEPOT_W' leaving "
-        "home by rail and going on by road or rail",
-        "FRA: no route for equipment from 'HOME_FRA' to sector 'east' depot 'DEPOT_E' leaving "
-        "home by rail and going on by road or rail",
+        "FRA: no route for equipment from 'HOME_FRA' to sector 'west' depot 'DEPOT_W' by rail, "
+        "alone or with road legs, without passing through another home node",
+        "FRA: no route for equipment from 'HOME_FRA' to sector 'east' depot 'DEPOT_E' by rail, "
+        "alone or with road legs, without passing through another home node",
     ]
     assert all(f.path == ("nations", 1, "home_node") for f in found)
 

@@ -7,7 +7,7 @@ import pytest
 from validation_support import harmonic, interval, load_case, report
 
 from logistics_sim.engine.model import run_replication
-from logistics_sim.engine.network import planned_route
+from logistics_sim.rules.routes import planned_route
 from logistics_sim.scenario import Mode
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]

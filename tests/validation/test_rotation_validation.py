@@ -14,7 +14,7 @@ from logistics_sim.engine.force import allocation_units, build_slots
 from logistics_sim.engine.model import run_replication
 from logistics_sim.engine.network import LocNetwork
 from logistics_sim.engine.recording import Recorder
-from logistics_sim.engine.rotation import pool_sizes, unit_legs
+from logistics_sim.engine.rotation import pool_sizes
 from logistics_sim.rules import rotation_math
 from logistics_sim.scenario import rotation_of
 
@@ -57,7 +57,7 @@ def test_case7_rotation_arithmetic_in_a_deterministic_run() -> None:
         tour, dwell, overlap = rotation_of(scenario, scenario.nation(nation))
         home = scenario.nation(nation).home_node
         tau = max(
-            unit_legs(scenario, network, cap, home, s.depot).planned_days  # type: ignore[arg-type, union-attr]
+            network.planner.unit_legs(cap, home, s.depot).planned_days  # type: ignore[arg-type, union-attr]
             for s in slots
             if (s.nation, s.capability) == (nation, cap)
         )
