@@ -11,11 +11,10 @@ from __future__ import annotations
 from logistics_sim.scenario import FairnessKey, Objective, Scenario
 from optimisation.diagnostics import conflict_set, diagnose
 from optimisation.instance import AllocationInstance, build_instance, evaluate
+from optimisation.result import AllocationResult, NationBurden, Status
 from optimisation.solve import (
     LARGEST_FORCE_DIVISION,
-    AllocationResult,
     SolveParams,
-    Status,
     solve,
     solve_largest_force,
     solve_requirement,
@@ -29,9 +28,10 @@ def params_of(scenario: Scenario) -> SolveParams:
 
 
 def optimise_instance(
-    instance: AllocationInstance, objective: Objective, params: SolveParams
+    instance: AllocationInstance, objective: Objective | str, params: SolveParams
 ) -> AllocationResult:
     """Solve, and diagnose an infeasible requirement (the result then holds the largest force)."""
+    objective = Objective(objective)
     if objective is Objective.largest_force:
         largest = solve_largest_force(instance, params)
         if largest.largest_force_share >= 1.0 or not largest.feasible:
@@ -45,21 +45,27 @@ def optimise_instance(
 
 
 def optimise(
-    scenario: Scenario, objective: Objective | None = None, key: FairnessKey | None = None
+    scenario: Scenario,
+    objective: Objective | str | None = None,
+    key: FairnessKey | str | None = None,
 ) -> AllocationResult:
     """Solve the scenario's burden-sharing question; when infeasible, explain and size down.
 
-    ``objective`` and ``key`` override the scenario's ``burden_sharing`` settings. Never raises
-    on an infeasible requirement: the status says so and ``allocation`` is the largest force.
+    ``objective`` and ``key`` (enum members or their names) override the scenario's
+    ``burden_sharing`` settings; a name is turned into its member here, since everything
+    below compares members by identity. Never raises on an infeasible requirement: the status
+    says so and ``allocation`` is the largest force.
     """
-    objective = objective or scenario.burden_sharing.objective
-    return optimise_instance(build_instance(scenario, key), objective, params_of(scenario))
+    chosen = Objective(objective) if objective else scenario.burden_sharing.objective
+    fairness = FairnessKey(key) if key else None
+    return optimise_instance(build_instance(scenario, fairness), chosen, params_of(scenario))
 
 
 __all__ = [
     "LARGEST_FORCE_DIVISION",
     "AllocationInstance",
     "AllocationResult",
+    "NationBurden",
     "SolveParams",
     "Status",
     "build_instance",

@@ -237,13 +237,13 @@ def nation_data(scenario: Scenario, nation: Nation, key: FairnessKey) -> tuple[N
     return data, notes
 
 
-def build_instance(scenario: Scenario, key: FairnessKey | None = None) -> AllocationInstance:
+def build_instance(scenario: Scenario, key: FairnessKey | str | None = None) -> AllocationInstance:
     """The frozen instance of a scenario (``key`` overrides the scenario's fairness key).
 
     Nations with ``participates: false`` are left out entirely; listed nations that are not
     eligible stay in the instance (with no units) as candidates for the relaxations.
     """
-    key = key or scenario.burden_sharing.fairness_key
+    key = FairnessKey(key) if key else scenario.burden_sharing.fairness_key
     nations: list[NationData] = []
     notes: list[str] = []
     for nation in scenario.nations:

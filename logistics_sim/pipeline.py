@@ -1,0 +1,111 @@
+"""optimise → simulate → report: the one module that drives the optimiser and the simulation.
+
+The optimiser's solving side is imported here and nowhere else in ``logistics_sim``: the
+experiment takes an allocation and a typed ``AllocationResult``, the report reads
+``optimisation.json`` back through ``AllocationResult.from_dict``. A notebook, the command
+line and other analyses (frontiers over levers) call these functions.
+
+When the requirement is infeasible the force simulated is the largest sustainable one (the
+optimiser's result carries it), so the report says what *can* be done next to what was asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from logistics_sim import experiment
+from logistics_sim.report.build import write_report
+from logistics_sim.report.rundata import load_run_data
+from logistics_sim.report.sections import VERDICT_WORDS, headline, requirement
+from logistics_sim.scenario import FairnessKey, Objective, Scenario
+from logistics_sim.verdict import verdict_lines
+from optimisation import optimise
+from optimisation.result import AllocationResult, Status
+
+#: How the simulated allocation is labelled when it is the largest sustainable force.
+LARGEST_FORCE_SOURCE = "optimiser: largest sustainable force in the required mix"
+
+
+def optimise_scenario(
+    scenario: Scenario,
+    objective: Objective | str | None = None,
+    key: FairnessKey | str | None = None,
+) -> AllocationResult:
+    """The scenario's burden-sharing answer (``objective``/``key`` override the scenario's)."""
+    return optimise(scenario, objective, key)
+
+
+def largest_force(scenario: Scenario, key: FairnessKey | str | None = None) -> AllocationResult:
+    """The largest force in the scenario's required mix its nations can sustain, divided."""
+    return optimise(scenario, Objective.largest_force, key)
+
+
+def simulated_choice(result: AllocationResult) -> experiment.AllocationChoice:
+    """What to simulate from an optimiser result: its allocation, or the largest force.
+
+    An infeasible result's allocation already is the largest sustainable force; its status
+    stays in ``optimisation.json`` and the report says that the requirement was not met.
+    """
+    if result.status is Status.infeasible:
+        return experiment.AllocationChoice(result.allocation, LARGEST_FORCE_SOURCE, result)
+    return experiment.AllocationChoice(result.allocation, f"optimiser ({result.status})", result)
+
+
+def choose_allocation(
+    scenario: Scenario, allocation_csv: Path | None = None
+) -> experiment.AllocationChoice:
+    """``--allocation FILE`` if given, else the optimiser's answer for the scenario."""
+    if allocation_csv is not None:
+        return experiment.choose_allocation(scenario, allocation_csv)
+    return simulated_choice(optimise_scenario(scenario))
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """The outcome of the pipeline: run folder, report paths, banner verdict and its lines."""
+
+    folder: Path
+    html: Path
+    md: Path
+    verdict: str
+    lines: list[str]
+    failed: dict[int, str]
+
+
+def run_report(
+    file: Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 2,
+    dask: str | None = None,
+    out: Path | None = None,
+    *,
+    quiet: bool = True,
+    sweep: Path | None = None,
+) -> ReportRun:
+    """Load, optimise (largest sustainable force if infeasible), simulate, and build the report."""
+    from logistics_sim.loading import load_scenario
+
+    scenario = load_scenario(file)
+    choice = choose_allocation(scenario)
+    run = experiment.simulate(
+        scenario,
+        choice.allocation,
+        replications,
+        seed,
+        jobs,
+        dask,
+        out,
+        False,
+        quiet=quiet,
+        allocation_source=choice.source,
+        optimisation=choice.optimisation,
+    )
+    data = load_run_data(run.folder, sweep=sweep)
+    html, md = write_report(data)
+    req = requirement(data)
+    verdict, first = headline(data, req)
+    lines = [f"verdict: {VERDICT_WORDS.get(verdict, verdict)}", *first]
+    lines += verdict_lines(run.summary)[1:]
+    return ReportRun(run.folder, html, md, verdict, lines, dict(run.failed))
