@@ -16,9 +16,9 @@ from pathlib import Path
 
 from logistics_sim import experiment
 from logistics_sim.report.build import write_report
-from logistics_sim.report.rundata import load_run_data
 from logistics_sim.report.findings import requirement
 from logistics_sim.report.format import VERDICT_WORDS
+from logistics_sim.report.rundata import load_run_data
 from logistics_sim.report.sections import headline
 from logistics_sim.scenario import FairnessKey, Objective, Scenario
 from logistics_sim.verdict import verdict_lines
