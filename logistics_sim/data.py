@@ -66,35 +66,43 @@ def allowed_roots(base_dir: Path) -> list[Path]:
     return [folder.resolve() for folder in (base_dir, Path.cwd(), *extra)]
 
 
-def checked_file(file: Path, base_dir: Path) -> Path:
-    """``file`` resolved, if it may be read as a reference table; else raise.
+def readable_file(file: Path) -> Path:
+    """``file`` resolved, if it is a regular file within the size limit; else raise.
 
-    Raises FileNotFoundError when it does not exist, IsADirectoryError for a folder, and
-    :class:`TableRefused` for a file outside ``allowed_roots`` or under a hidden folder
-    (``~/.ssh``: a scenario from elsewhere must not read private files into its report), a
-    FIFO, device or socket (reading one hangs or never ends), or a file above the size limit.
+    Raises FileNotFoundError, IsADirectoryError, or :class:`TableRefused` for a FIFO, device
+    or socket (reading one hangs or never ends) or a file above ``limits.TABLE_BYTES``.
     """
     resolved = file.resolve()
     if not resolved.exists():
         raise FileNotFoundError(str(file))
     if resolved.is_dir():
         raise IsADirectoryError(str(file))
-    roots = [root for root in allowed_roots(base_dir) if resolved.is_relative_to(root)]
-    if not roots:
-        raise TableRefused(
-            f"{file} is outside the scenario's folder ({base_dir.resolve()}) and the working "
-            f"directory; move the table beside the scenario or add its folder to {DATA_DIRS_ENV}"
-        )
-    inside = resolved.relative_to(max(roots, key=lambda root: len(root.parts))).parts
-    if any(part.startswith(".") for part in inside):
-        raise TableRefused(f"{file} is in a hidden folder or is a hidden file")
-    mode = resolved.stat().st_mode
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(resolved.stat().st_mode):
         raise TableRefused(f"{file} is not a regular file (a FIFO, device or socket)")
     problem = limits.TABLE_BYTES.exceeded(resolved.stat().st_size)
     if problem:
         raise TableRefused(f"{file}: {problem}")
     return resolved
+
+
+def checked_file(file: Path, base_dir: Path) -> Path:
+    """``file`` resolved, if a scenario may read it as a reference table; else raise.
+
+    As :func:`readable_file`, and :class:`TableRefused` for a file outside ``allowed_roots``
+    or under a hidden folder (``~/.ssh``): a scenario from elsewhere must not read private
+    files into its resolved scenario and report.
+    """
+    resolved = file.resolve()
+    roots = [root for root in allowed_roots(base_dir) if resolved.is_relative_to(root)]
+    if resolved.exists() and not roots:
+        raise TableRefused(
+            f"{file} is outside the scenario's folder ({base_dir.resolve()}) and the working "
+            f"directory; move the table beside the scenario or add its folder to {DATA_DIRS_ENV}"
+        )
+    inside = resolved.relative_to(max(roots, key=lambda r: len(r.parts))).parts if roots else ()
+    if any(part.startswith(".") for part in inside):
+        raise TableRefused(f"{file} is in a hidden folder or is a hidden file")
+    return readable_file(file)
 
 
 def _rows(file: Path) -> Iterator[tuple[int, dict[str, str]]]:

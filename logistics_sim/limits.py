@@ -82,7 +82,7 @@ ALL = (
 #: Nesting of a scenario file (levels of mappings and lists); not configurable.
 MAX_DEPTH = 40
 #: Bounds of ``--target-half-width`` (relative CI half-width, or a probability's half-width).
-TARGET_HALF_WIDTH_RANGE = (0.001, 1.0)
+TARGET_HALF_WIDTH_RANGE = (0.0001, 10.0)
 #: Bounds of ``experiment.confidence``: beyond 0.999 a t quantile on few replications explodes.
 CONFIDENCE_RANGE = (0.5, 0.999)
 #: Largest base seed (numpy SeedSequence takes any non-negative integer; 2**63 keeps it portable).

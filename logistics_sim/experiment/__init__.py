@@ -15,6 +15,7 @@ from logistics_sim.experiment.allocation_choice import (
     optimisation_record,
     stand_in_allocation,
 )
+from logistics_sim.experiment.arguments import RunArgumentError, checked_target
 from logistics_sim.experiment.executors import (
     LOCAL_WORKER_CONFIG,
     Executor,
@@ -61,12 +62,14 @@ __all__ = [
     "ReplicateFn",
     "ReplicationLike",
     "ReplicationsFailed",
+    "RunArgumentError",
     "RunResult",
     "SweepParameter",
     "SweepResult",
     "SweepSpecError",
     "build_summary",
     "build_variant",
+    "checked_target",
     "choose_allocation",
     "default_replicate",
     "design",

@@ -82,6 +82,7 @@ def test_run_folder_contents(tiny, allocation, tmp_path):
     names = sorted(p.name for p in result.folder.iterdir())
     assert names == [
         ".lock",
+        ".logistics-sim",
         "allocation.csv",
         "manifest.json",
         "replication_metrics.csv",
@@ -338,11 +339,19 @@ def test_resume_refuses_other_seed_or_scenario(tiny, allocation, tmp_path):
         )
 
 
-def test_rerun_without_resume_starts_afresh(tiny, allocation, tmp_path):
+def test_rerun_without_resume_keeps_every_finished_replication(tiny, allocation, tmp_path):
+    """Issue 20: a rerun (or ``report --out`` on a run's folder) deleted finished work."""
     out = tmp_path / "r"
     run(tiny, allocation, out, n=4)
-    again = run(tiny, allocation, out, n=2)
-    assert rf.finished_replications(out) == [0, 1] and again.summary["replications"] == 2
+    calls = []
+
+    def counting(scenario, alloc, seed, r):
+        calls.append(r)
+        return fake_replicate(scenario, alloc, seed, r)
+
+    again = run(tiny, allocation, out, n=2, replicate=counting)
+    assert rf.finished_replications(out) == [0, 1, 2, 3] and again.summary["replications"] == 4
+    assert calls == []  # nothing recomputed
 
 
 def test_a_probability_stops_on_its_wilson_half_width_not_on_a_degenerate_t_interval(tiny):
@@ -563,11 +572,14 @@ def test_resume_refuses_a_run_made_by_other_model_code(tiny, allocation, tmp_pat
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(rf.RunFolderMismatch, match="code_sha256"):
         run(tiny, allocation, out, n=3, resume=True)
-    assert run(tiny, allocation, out, n=3).summary["replications"] == 3  # a fresh run may
+    with pytest.raises(rf.RunFolderMismatch, match="nothing was changed"):
+        run(tiny, allocation, out, n=3)  # nor a fresh run: its replications are kept
+    assert rf.finished_replications(out) == [0, 1]
 
 
 def test_a_folder_in_use_is_refused(tiny, allocation, tmp_path):
     out = tmp_path / "r"
+    rf.claim_folder(out)
     with rf.exclusive(out), pytest.raises(rf.RunFolderMismatch, match="in use"):
         run(tiny, allocation, out, n=2)
     assert run(tiny, allocation, out, n=2).summary["replications"] == 2  # free again

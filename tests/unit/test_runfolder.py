@@ -94,10 +94,11 @@ def test_scenario_identity_and_run_id():
     assert sha == rf.scenario_sha256(load_scenario(TINY))
     other = scenario.model_copy(update={"horizon_days": 121})
     assert rf.scenario_sha256(other) != sha
-    assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7"
+    code = f"-code{rf.code_fingerprint()[:8]}"
+    assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7{code}"
     alloc = pd.DataFrame({"nation": ["GBR"], "capability": ["mech_inf"], "units": [4]})
     with_alloc = rf.default_folder(scenario, 7, alloc)
-    assert with_alloc.name == f"{sha[:12]}-{rf.allocation_sha256(alloc)[:8]}-seed7"
+    assert with_alloc.name == f"{sha[:12]}-{rf.allocation_sha256(alloc)[:8]}-seed7{code}"
 
 
 def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
