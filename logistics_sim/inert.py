@@ -20,7 +20,8 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "\u2028\u2029]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~^])")
+#: Markdown characters that could start a link, image, code span, emphasis or table cell.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]!|])")
 #: A CSV cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,8 +41,15 @@ def terminal(text: object) -> str:
 
 
 def markdown(text: object) -> str:
-    """``text`` as inert Markdown: no link, image, HTML tag or emphasis can form from it."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", terminal(text)).replace("&", "&amp;")
+    """``text`` as inert Markdown: no link, image, HTML tag, emphasis or table cell forms.
+
+    ``[x](javascript:...)`` and ``![](https://tracker)`` lose their brackets' meaning, a bare
+    ``https://`` is broken so no autolink forms, ``<`` and ``&`` cannot start HTML, and a
+    newline cannot start a heading or list.
+    """
+    flat = terminal(text).replace("\\n", " ").replace("\\r", " ")
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;").replace("<", "&lt;"))
+    return escaped.replace("://", ":\\/\\/").replace("www.", "www\\.")
 
 
 def html_text(text: object) -> str:
