@@ -207,8 +207,9 @@ def _ends_workers_on_interrupt(pool: ProcessPoolExecutor) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in processes:
             process.terminate()
         raise
 
