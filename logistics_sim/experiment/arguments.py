@@ -49,6 +49,15 @@ def checked_target(target_half_width: Any) -> float | None:
     return float(target_half_width)
 
 
+def checked_scenario(scenario: Any) -> Scenario:
+    """``scenario`` if it is a Scenario; a TypeError naming what was given otherwise."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(
+            f"scenario must be a Scenario (from load_scenario), got {type(scenario).__name__}"
+        )
+    return scenario
+
+
 def checked_run(
     scenario: Any,
     allocation: Any,
@@ -60,10 +69,7 @@ def checked_run(
     max_replications: Any,
 ) -> pd.DataFrame:
     """Check a run's arguments and its estimated work; returns the checked allocation."""
-    if not isinstance(scenario, Scenario):
-        raise TypeError(
-            f"scenario must be a Scenario (from load_scenario), got {type(scenario).__name__}"
-        )
+    scenario = checked_scenario(scenario)
     frame = checked_allocation(allocation, scenario)
     top = limits.REPLICATIONS.value()
     n = _whole("replications", replications, 1, top)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from logistics_sim import runfolder as rf
 from logistics_sim.experiment.allocation_choice import optimisation_record
-from logistics_sim.experiment.arguments import checked_run
+from logistics_sim.experiment.arguments import checked_run, checked_scenario
 from logistics_sim.experiment.executors import Executor, execute, rearm_interrupt, session
 from logistics_sim.experiment.progress import Progress
 from logistics_sim.experiment.replication import Outcome, ReplicateFn, default_replicate
@@ -110,10 +110,7 @@ def simulate(
     (from ``session``) overrides ``jobs`` and ``dask`` to share one cluster between runs.
     """
     replicate = replicate or default_replicate()
-    if not isinstance(scenario, Scenario):
-        raise TypeError(
-            f"scenario must be a Scenario (from load_scenario), got {type(scenario).__name__}"
-        )
+    scenario = checked_scenario(scenario)  # before its experiment block is read
     n_planned = replications if replications is not None else scenario.experiment.replications
     base_seed = seed if seed is not None else scenario.experiment.seed
     allocation = checked_run(

@@ -154,15 +154,7 @@ def test_bad_number_in_a_table_is_a_problem_not_a_crash(
     tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOGISTICS_SIM_DATA_DIRS", str(tmp_path))
-    table = tmp_path / "nations.csv"
-    with (DATA / "nations.csv").open(encoding="utf-8") as src, table.open("w", newline="") as out:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [])
-        writer.writeheader()
-        for row in reader:
-            if row["iso3"] == "GBR":
-                row["population"] = "about 68 million"
-            writer.writerow(row)
+    table = _nations_copy(tmp_path, lambda row: row.update(population="about 68 million"))
     tiny_mapping["data"]["nations"] = str(table)
     _, problems = resolve_tables(tiny_mapping, DATA.parent)
     assert problems[0][0] == ("nations", 0, "code")
