@@ -118,7 +118,8 @@ def test_rerun_without_resume_keeps_and_reuses_finished_replications(fake_model,
     assert json.loads((out / "summary.json").read_text())["replications"] == 8
 
 
-def test_report_resume_reports_a_run_without_recomputing_it(monkeypatch, tmp_path):
+@pytest.mark.parametrize("flags", [["--resume"], []])
+def test_report_resume_reports_a_run_without_recomputing_it(monkeypatch, tmp_path, flags):
     out = tmp_path / "run"
     use_model(monkeypatch, fake_replicate)
     assert simulate(out, "-n", "4", "--seed", "3").exit_code == 0
@@ -130,7 +131,7 @@ def test_report_resume_reports_a_run_without_recomputing_it(monkeypatch, tmp_pat
 
     use_model(monkeypatch, counting)
     args = ["report", str(TINY), "-n", "2", "--seed", "3", "-j", "1", "-q", "--out", str(out)]
-    result = runner.invoke(app, [*args, "--resume"])
+    result = runner.invoke(app, [*args, *flags])  # without --resume too: nothing deleted
     assert result.exit_code == 0, result.output
     assert calls == [] and rf.finished_replications(out) == [0, 1, 2, 3]
     assert (out / "report.html").is_file()
