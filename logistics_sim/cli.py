@@ -7,6 +7,7 @@ scenario input (one line per problem), 3 infeasible burden-sharing plan (explain
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -15,6 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from logistics_sim import inert
 from logistics_sim.errors import ScenarioError
 from logistics_sim.loading import load_scenario
 from logistics_sim.scenario import Scenario
@@ -43,8 +45,34 @@ def main(
     DEBUG["on"] = debug
 
 
+#: Exit status of a command whose reader closed the pipe (``schema | head``), as SIGPIPE's.
+EXIT_BROKEN_PIPE = 141
+
+
+def say(text: object, *, err: bool = False) -> None:
+    """Print one line; text from inputs cannot forge lines or drive the terminal (inert)."""
+    typer.echo(inert.terminal(text), err=err)
+
+
+def _bad_input_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean a bad command-line value or folder (exit 2), not an internal failure."""
+    from logistics_sim.experiment import AllocationFileError, RunArgumentError, SweepSpecError
+    from logistics_sim.runfolder import RunFolderMismatch
+
+    return (AllocationFileError, RunArgumentError, SweepSpecError, RunFolderMismatch)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, send what is left of stdout nowhere (no error at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def guarded(func: F) -> F:
-    """Turn scenario problems into exit 2 and any other failure into a one-line exit 1."""
+    """Turn bad input into exit 2, Ctrl-C into exit 130 and any other failure into exit 1.
+
+    One line each, never a traceback (unless ``--debug``).
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,14 +80,22 @@ def guarded(func: F) -> F:
             return func(*args, **kwargs)
         except ScenarioError as exc:
             for problem in exc.problems:
-                typer.echo(str(problem), err=True)
+                say(problem, err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except typer.Exit:
             raise
+        except KeyboardInterrupt:
+            _interrupted()
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except Exception as exc:
             if DEBUG["on"]:
                 raise
-            typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+            if isinstance(exc, _bad_input_errors()):
+                say(f"error: {exc}", err=True)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+            say(f"error: {type(exc).__name__}: {exc}", err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
@@ -88,7 +124,7 @@ def validate(
 ) -> None:
     """Check scenario files: schema and cross-field rules, all problems at once."""
     for file, scenario in zip(files, load_all(files, strict=strict), strict=True):
-        typer.echo(f"{file}: ok ({scenario.name})")
+        say(f"{file}: ok ({scenario.name})")
 
 
 @app.command()
@@ -120,7 +156,12 @@ DaskOpt = Annotated[
     ),
 ]
 ResumeOpt = Annotated[
-    bool, typer.Option("--resume", help="Run only the replications missing from --out.")
+    bool,
+    typer.Option(
+        "--resume",
+        help="Run only the replications missing from --out (always so: the finished ones of "
+        "the same run are verified and reused, never discarded).",
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 AllocationOpt = Annotated[
@@ -134,19 +175,25 @@ AllocationOpt = Annotated[
 
 def _interrupted() -> NoReturn:
     """Ctrl-C: one line, not a traceback; what finished is on disk."""
-    typer.echo(
-        "interrupted: finished replications are kept; rerun the same command with --resume",
+    say(
+        "interrupted: finished replications are kept; rerun the same command to run the rest",
         err=True,
     )
     raise typer.Exit(130)
 
 
+def _rejected_lines(rejected: dict[int, str]) -> None:
+    """One warning per replication file that failed verification and was run again."""
+    for r, reason in sorted(rejected.items()):
+        say(f"warning: replication {r}'s file was not this run's or not whole: {reason}", err=True)
+
+
 def _fail_lines(failed: dict[str, str]) -> None:
     """One line per failed replication on stderr, then exit 1 (the others are stored)."""
     for where, error in failed.items():
-        typer.echo(f"error: {where} failed: {error}", err=True)
+        say(f"error: {where} failed: {error}", err=True)
     if failed:
-        typer.echo("rerun with --resume to retry only the failed replications", err=True)
+        say("rerun the same command to retry only the failed replications", err=True)
         raise typer.Exit(EXIT_INTERNAL)
 
 
@@ -169,7 +216,6 @@ def simulate(
         float | None,
         typer.Option(
             "--target-half-width",
-            min=0.0,
             help="Add replications until each criterion's CI half-width / mean is below this "
             "(a probability's half-width itself).",
         ),
@@ -180,40 +226,33 @@ def simulate(
 ) -> None:
     """Run replications of a scenario into a run folder; print the verdict."""
     from logistics_sim import experiment, pipeline
-    from logistics_sim.runfolder import RunFolderMismatch
     from logistics_sim.verdict import verdict_lines
 
     scenario = load_scenario(file)
-    try:
-        choice = pipeline.choose_allocation(scenario, allocation)
-    except experiment.AllocationFileError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    try:
-        run = experiment.simulate(
-            scenario,
-            choice.allocation,
-            replications,
-            seed,
-            jobs,
-            dask,
-            out,
-            resume,
-            quiet=not experiment.progress_wanted(quiet),
-            target_half_width=target_half_width,
-            max_replications=max_replications,
-            allocation_source=choice.source,
-            optimisation=choice.optimisation,
-        )
-    except RunFolderMismatch as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except KeyboardInterrupt:
-        _interrupted()
-    typer.echo(f"run folder: {run.folder}")
-    typer.echo(f"allocation: {choice.source}")
+    experiment.checked_target(target_half_width)  # before the optimiser, not after the run
+    choice = pipeline.choose_allocation(scenario, allocation)
+    for note in choice.notes:
+        say(f"warning: {note}", err=True)
+    run = experiment.simulate(
+        scenario,
+        choice.allocation,
+        replications,
+        seed,
+        jobs,
+        dask,
+        out,
+        resume,
+        quiet=not experiment.progress_wanted(quiet),
+        target_half_width=target_half_width,
+        max_replications=max_replications,
+        allocation_source=choice.source,
+        optimisation=choice.optimisation,
+    )
+    _rejected_lines(run.rejected)
+    say(f"run folder: {run.folder}")
+    say(f"allocation: {choice.source}")
     for line in verdict_lines(run.summary):
-        typer.echo(line)
+        say(line)
     _fail_lines({f"replication {r}": e for r, e in sorted(run.failed.items())})
 
 
@@ -242,42 +281,35 @@ def sweep(
 ) -> None:
     """Run scenario variants with common random numbers; write sweep.csv (differences + CIs)."""
     from logistics_sim import experiment, pipeline
-    from logistics_sim.runfolder import RunFolderMismatch
 
     if design not in ("factorial", "oat"):
-        typer.echo(f"error: --design {design!r}: expected factorial or oat", err=True)
+        say(f"error: --design {design!r}: expected factorial or oat", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        parameters = [experiment.parse_set(text) for text in set_]
-        fixed = None
-        if allocation is not None:
-            fixed = experiment.allocation_from_csv(load_scenario(file), allocation).allocation
-        result = experiment.sweep(
-            file,
-            parameters,
-            design,
-            replications,
-            seed,
-            jobs,
-            dask,
-            out,
-            resume,
-            quiet=not experiment.progress_wanted(quiet),
-            allocation=fixed,
-            choose=pipeline.choose_allocation,
-        )
-    except (experiment.SweepSpecError, experiment.AllocationFileError, RunFolderMismatch) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except KeyboardInterrupt:
-        _interrupted()
+    parameters = [experiment.parse_set(text) for text in set_]
+    fixed = None
+    if allocation is not None:
+        fixed = pipeline.choose_allocation(load_scenario(file), allocation).allocation
+    result = experiment.sweep(
+        file,
+        parameters,
+        design,
+        replications,
+        seed,
+        jobs,
+        dask,
+        out,
+        resume,
+        quiet=not experiment.progress_wanted(quiet),
+        allocation=fixed,
+        choose=pipeline.choose_allocation,
+    )
     table = result.table
     criteria = {c.metric for c in load_scenario(file).criteria}
     shown = table[table["metric"].isin(criteria)] if criteria else table
-    typer.echo(f"sweep table: {result.folder / 'sweep.csv'}")
+    say(f"sweep table: {result.folder / 'sweep.csv'}")
     width = int(table["settings"].str.len().max())
     for row in shown.itertuples(index=False):
-        typer.echo(
+        say(
             f"  variant {row.variant:3d} {row.settings:{width}} {row.verdict:10} {row.metric}: "
             f"{row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}] "
             f"diff {row.diff_vs_baseline:+.4g} [{row.diff_ci_low:+.4g}, {row.diff_ci_high:+.4g}]"
@@ -309,15 +341,18 @@ def report(
         typer.Option("--out", help="Run folder (default results/<scenario>/<run-id>/)."),
     ] = None,
     quiet: QuietOpt = False,
+    resume: ResumeOpt = False,
     sweep: Annotated[
         Path | None,
         typer.Option("--sweep", help="A sweep folder (or its sweep.csv) for the tornado chart."),
     ] = None,
 ) -> None:
-    """Optimise, simulate and write report.html and report.md; print the verdict (exit 0)."""
+    """Optimise, simulate and write report.html and report.md; print the verdict (exit 0).
+
+    The replications already in the run folder are verified and reused, not recomputed.
+    """
     from logistics_sim import experiment
     from logistics_sim.pipeline import run_report
-    from logistics_sim.runfolder import RunFolderMismatch
 
     try:
         result = run_report(
@@ -329,14 +364,15 @@ def report(
             out,
             quiet=not experiment.progress_wanted(quiet),
             sweep=sweep,
+            resume=resume,
         )
-    except (RunFolderMismatch, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except FileNotFoundError as exc:
+        say(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for line in result.lines:
-        typer.echo(line)
-    typer.echo(f"report: {result.html}")
-    typer.echo(f"report (Markdown): {result.md}")
+        say(line)
+    say(f"report: {result.html}")
+    say(f"report (Markdown): {result.md}")
     _fail_lines({f"replication {r}": e for r, e in sorted(result.failed.items())})
 
 
@@ -369,7 +405,7 @@ def optimise(
     from rich.table import Table
 
     from logistics_sim.pipeline import optimise_scenario
-    from logistics_sim.runfolder import write_allocation_files
+    from logistics_sim.runfolder import claim_folder, write_bytes_atomic, write_json_atomic
     from logistics_sim.scenario import FairnessKey, Objective
     from optimisation.result import Status
 
@@ -377,7 +413,7 @@ def optimise(
     for option, (given, enum) in choices.items():
         if given is not None and given not in {member.value for member in enum}:
             allowed = ", ".join(member.value for member in enum)
-            typer.echo(f"error: {option} {given!r}: expected one of {allowed}", err=True)
+            say(f"error: {option} {given!r}: expected one of {allowed}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT)
     scenario = load_scenario(file)
     result = optimise_scenario(
@@ -403,7 +439,7 @@ def optimise(
         table.add_column(column, justify="left" if column == "nation" else "right")
     for row in (b for b in result.burden if b.eligible):
         table.add_row(
-            str(row.nation),
+            inert.terminal(row.nation),
             f"{row.troops_deployed_pax:,.0f}",
             f"{row.pool_committed_pax:,.0f}",
             f"{row.share_of_land_forces:.0%}",
@@ -411,7 +447,7 @@ def optimise(
             f"{row.actual_share:.1%}",
             f"{row.capacity_used:.0%}",
         )
-    typer.echo(headline)
+    say(headline)
     Console().print(table)
     sections = {
         "Why": result.diagnosis.explanation,
@@ -422,15 +458,17 @@ def optimise(
     }
     for title, lines in sections.items():
         if lines:
-            typer.echo(f"{title}:")
+            say(f"{title}:")
             for line in lines:
-                typer.echo(f"  - {line}")
+                say(f"  - {line}")
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        write_allocation_files(out, result.allocation, result)
-        typer.echo(f"written {out / 'allocation.csv'} and {out / 'optimisation.json'}")
+        claim_folder(out, "optimise")  # the tool's own folder, or refused before any write
+        csv_text = inert.csv_frame(result.allocation).to_csv(index=False, lineterminator="\n")
+        write_bytes_atomic(out / "allocation.csv", csv_text.encode("utf-8"))
+        write_json_atomic(out / "optimisation.json", result.to_dict())
+        say(f"written {out / 'allocation.csv'} and {out / 'optimisation.json'}")
     if result.status is Status.infeasible:
         raise typer.Exit(EXIT_INFEASIBLE)
     if result.status is Status.error:
-        typer.echo(f"error: {' '.join(result.diagnosis.explanation)}", err=True)
+        say(f"error: {' '.join(result.diagnosis.explanation)}", err=True)
         raise typer.Exit(EXIT_INTERNAL)

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import copy
 import csv
+import math
+import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from logistics_sim import limits
 
 TablePath = tuple[str | int, ...]
 TableProblem = tuple[TablePath, str]
@@ -38,12 +44,97 @@ DEFAULT_SOURCES = "data/sources.md"
 _SOURCE_KEY_LINE = re.compile(r"^\s*[-*]\s+\*\*([A-Za-z0-9_.\-]+)\*\*")
 
 
-def read_table(file: Path, key: str) -> dict[str, dict[str, str]]:
-    """Rows of a CSV keyed by column ``key``; repeated keys keep the first row."""
-    rows: dict[str, dict[str, str]] = {}
+#: Environment variable naming further folders (``os.pathsep``-separated) that ``data:`` may
+#: point into, besides the scenario file's own folder and its subfolders.
+DATA_DIRS_ENV = "LOGISTICS_SIM_DATA_DIRS"
+#: Largest magnitude of a number in a reference table (world GDP is about 1e14 USD).
+MAX_TABLE_NUMBER = 1e15
+
+
+class TableRefused(ValueError):
+    """A ``data:`` path the reader will not open: outside the allowed folders, not a regular
+    file, or too large. The message says which and how to allow it."""
+
+
+def allowed_roots(base_dir: Path) -> list[Path]:
+    """Folders ``data:`` paths may point into.
+
+    The scenario's own folder tree, the working directory's tree (a project run from its root
+    keeps scenarios and tables side by side, ``../data/x.csv``), and ``DATA_DIRS_ENV``.
+    """
+    extra = [Path(p) for p in os.environ.get(DATA_DIRS_ENV, "").split(os.pathsep) if p.strip()]
+    return [folder.resolve() for folder in (base_dir, Path.cwd(), *extra)]
+
+
+def readable_file(file: Path) -> Path:
+    """``file`` resolved, if it is a regular file within the size limit; else raise.
+
+    Raises FileNotFoundError, IsADirectoryError, or :class:`TableRefused` for a FIFO, device
+    or socket (reading one hangs or never ends) or a file above ``limits.TABLE_BYTES``.
+    """
+    resolved = file.resolve()
+    if not resolved.exists():
+        raise FileNotFoundError(str(file))
+    if resolved.is_dir():
+        raise IsADirectoryError(str(file))
+    if not stat.S_ISREG(resolved.stat().st_mode):
+        raise TableRefused(f"{file} is not a regular file (a FIFO, device or socket)")
+    problem = limits.TABLE_BYTES.exceeded(resolved.stat().st_size)
+    if problem:
+        raise TableRefused(f"{file}: {problem}")
+    return resolved
+
+
+def checked_file(file: Path, base_dir: Path) -> Path:
+    """``file`` resolved, if a scenario may read it as a reference table; else raise.
+
+    As :func:`readable_file`, and :class:`TableRefused` for a file outside ``allowed_roots``
+    or under a hidden folder (``~/.ssh``): a scenario from elsewhere must not read private
+    files into its resolved scenario and report.
+    """
+    resolved = file.resolve()
+    roots = [root for root in allowed_roots(base_dir) if resolved.is_relative_to(root)]
+    if resolved.exists() and not roots:
+        raise TableRefused(
+            f"{file} is outside the scenario's folder ({base_dir.resolve()}) and the working "
+            f"directory; move the table beside the scenario or add its folder to {DATA_DIRS_ENV}"
+        )
+    inside = resolved.relative_to(max(roots, key=lambda r: len(r.parts))).parts if roots else ()
+    if any(part.startswith(".") for part in inside):
+        raise TableRefused(f"{file} is in a hidden folder or is a hidden file")
+    return readable_file(file)
+
+
+def _rows(file: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The CSV's rows with the line each ends on, at most the row limit."""
     with file.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            rows.setdefault(row[key], row)
+        reader = csv.DictReader(handle)
+        for count, row in enumerate(reader, start=1):
+            problem = limits.TABLE_ROWS.exceeded(count)
+            if problem:
+                raise TableRefused(f"{file}: {problem}")
+            yield reader.line_num, row
+
+
+def read_table(file: Path, key: str, *, unique: bool = True) -> dict[str, dict[str, str]]:
+    """Rows of a CSV keyed by column ``key``.
+
+    With ``unique`` a key given twice is refused with both lines (a nation or planning factor
+    defined twice is ambiguous); without it, the first row of each key is kept (tables such
+    as the lines of communication hold several rows per place, read here only for their ids).
+    """
+    rows: dict[str, dict[str, str]] = {}
+    lines: dict[str, int] = {}
+    for line, row in _rows(file):
+        value = row[key]
+        if value in lines and not unique:
+            continue
+        if value in lines:
+            raise TableRefused(
+                f"{file}: {key} {value!r} is on line {lines[value]} and again on line {line}; "
+                "each row needs its own key"
+            )
+        rows[value], lines[value] = row, line
     return rows
 
 
@@ -56,16 +147,26 @@ def _table(
         return None
     file = base_dir / rel
     try:
-        return read_table(file, key)
+        return read_table(checked_file(file, base_dir), key)
     except FileNotFoundError:
         problems.append((("data", name), f"table not found: {file}"))
     except KeyError:
         problems.append((("data", name), f"table {file} has no '{key}' column"))
     except IsADirectoryError:
         problems.append((("data", name), f"table {file} is a directory, not a CSV file"))
+    except TableRefused as exc:
+        problems.append((("data", name), f"table refused: {exc}"))
     except (OSError, csv.Error, UnicodeDecodeError) as exc:
         problems.append((("data", name), f"table {file} unreadable: {exc}"))
     return None
+
+
+def table_number(cell: str) -> float:
+    """A number from a table cell: finite and within ``MAX_TABLE_NUMBER``, else ValueError."""
+    value = float(cell)
+    if not math.isfinite(value) or abs(value) > MAX_TABLE_NUMBER:
+        raise ValueError(f"{cell[:40]!r} is not a finite number within ±{MAX_TABLE_NUMBER:.0e}")
+    return value
 
 
 def nation_from_row(row: dict[str, str]) -> dict[str, Any]:
@@ -76,17 +177,17 @@ def nation_from_row(row: dict[str, str]) -> dict[str, Any]:
         if not cell:
             continue
         if field in INT_FIELDS:
-            out[field] = round(float(cell))
+            out[field] = round(table_number(cell))
         elif field in FLOAT_FIELDS:
-            out[field] = float(cell)
+            out[field] = table_number(cell)
         else:
             out[field] = cell
     spending = (row.get("def_usd_bn_2024_approx") or "").strip()
     pct = (row.get("def_pct_gdp_2025") or row.get("def_pct_gdp_2024") or "").strip()
     if spending:
-        out["defence_spending_usd"] = float(spending) * USD_PER_BN
+        out["defence_spending_usd"] = table_number(spending) * USD_PER_BN
     elif pct and "gdp_usd" in out:
-        out["defence_spending_usd"] = float(pct) / 100.0 * out["gdp_usd"]
+        out["defence_spending_usd"] = table_number(pct) / 100.0 * out["gdp_usd"]
     return out
 
 
@@ -167,7 +268,7 @@ def _resolve_supply_classes(
                     continue
                 cell = (row.get("value_kg_per_person_day") or "").strip()
                 try:
-                    total += float(cell)
+                    total += table_number(cell)
                 except ValueError:
                     problems.append(
                         ((*path, j), f"planning factor '{factor_id}' has no kg/person/day")
@@ -180,8 +281,13 @@ def _resolve_supply_classes(
         cls.setdefault("source", ";".join(sources))
 
 
-def read_source_keys(file: Path) -> frozenset[str]:
-    """Keys defined in a sources document: list items opening with a bold key (``- **KEY**``)."""
+def read_source_keys(file: Path, base_dir: Path | None = None) -> frozenset[str]:
+    """Keys defined in a sources document: list items opening with a bold key (``- **KEY**``).
+
+    With ``base_dir``, the file is checked like a reference table first (``checked_file``).
+    """
+    if base_dir is not None:
+        file = checked_file(file, base_dir)
     keys = set()
     for line in file.read_text(encoding="utf-8").splitlines():
         match = _SOURCE_KEY_LINE.match(line)
@@ -211,8 +317,8 @@ def _table_row_ids(data: dict[str, Any], base_dir: Path, problems: list[TablePro
         if not named and not file.is_file():
             continue
         try:
-            ids.update(read_table(file, column))
-        except (OSError, KeyError, csv.Error, UnicodeDecodeError) as exc:
+            ids.update(read_table(checked_file(file, base_dir), column, unique=False))
+        except (OSError, KeyError, csv.Error, UnicodeDecodeError, TableRefused) as exc:
             if named and name in _CITED_ONLY_TABLES:
                 problems.append(((("data", name)), f"table {file} unreadable: {exc!s}"))
     return ids
@@ -238,10 +344,10 @@ def source_keys_for(
         if not file.is_file():
             return None, []
     try:
-        keys = read_source_keys(file)
+        keys = read_source_keys(file, base_dir)
     except FileNotFoundError:
         return None, [(("data", "sources"), f"sources document not found: {file}")]
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, TableRefused) as exc:
         return None, [(("data", "sources"), f"sources document {file} unreadable: {exc}")]
     return keys | _table_row_ids(data, base_dir, problems), problems
 

@@ -9,23 +9,49 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from logistics_sim import limits
 from logistics_sim.data import TableProblem, resolve_tables, source_keys_for
 from logistics_sim.errors import Problem, ScenarioError
 from logistics_sim.scenario import Scenario
 from logistics_sim.validation import Severity, run_checks
 
-MAX_FILE_BYTES = 2_000_000
-MAX_NODES = 100_000  # scalars + containers after alias expansion
-MAX_DEPTH = 40
+#: Defaults of the guards (each raised by the environment variable named in ``limits``).
+MAX_FILE_BYTES = limits.SCENARIO_BYTES.default
+MAX_NODES = limits.SCENARIO_VALUES.default  # scalars + containers after alias expansion
+MAX_DEPTH = limits.MAX_DEPTH
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How large a YAML file the reader accepts: bytes, values (aliases expanded), nesting."""
+
+    max_file_bytes: int
+    max_nodes: int
+    max_depth: int = MAX_DEPTH
+
+
+def input_limits() -> ReadLimits:
+    """The guards for a user's scenario file (environment overrides applied)."""
+    return ReadLimits(limits.SCENARIO_BYTES.value(), limits.SCENARIO_VALUES.value())
+
+
+#: The tool's own ``scenario.resolved.yaml``: defaults written out make it several times
+#: larger than the input it came from, which already passed the input guards.
+RUN_FOLDER_LIMITS = ReadLimits(max_file_bytes=200_000_000, max_nodes=5_000_000)
 
 Path_ = tuple[str | int, ...]
 Positions = dict[Path_, tuple[int, int]]
@@ -55,7 +81,7 @@ def locate(positions: Positions, path: Path_) -> tuple[int, int]:
     return (1, 1)
 
 
-def _read_text(file: Path) -> str:
+def _read_text(file: Path, bounds: ReadLimits) -> str:
     """The file's text, refusing missing, oversized, binary and empty files."""
     if not file.exists():
         raise _Guard((), "file not found")
@@ -64,8 +90,12 @@ def _read_text(file: Path) -> str:
     if not file.is_file():
         raise _Guard((), "not a regular file")
     size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _Guard((), f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+    if size > bounds.max_file_bytes:
+        raise _Guard(
+            (),
+            f"file is {size} bytes; the limit is {bounds.max_file_bytes} "
+            f"(set {limits.SCENARIO_BYTES.env} to raise it)",
+        )
     raw = file.read_bytes()
     if b"\x00" in raw:
         raise _Guard((), "binary file (contains NUL bytes), not YAML")
@@ -80,57 +110,84 @@ def _read_text(file: Path) -> str:
     return text
 
 
-def _bracket_depth(text: str) -> int:
-    """Deepest flow-collection nesting, a cheap pre-check before the parser recurses."""
-    depth = deepest = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-    return deepest
+def _at(mark: Any) -> tuple[int, int]:
+    """1-based line and column of a ruamel mark."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-def _too_deep_block_line(text: str) -> int | None:
-    """First 1-based line whose block (indentation) nesting exceeds ``MAX_DEPTH``, or None.
+class _GuardedComposer(Composer):
+    """ruamel's composer, refusing explicit tags, deep nesting and too many nodes as it goes.
 
-    A cheap pre-parse check: each deeper indentation opens a level, and so does each ``- ``
-    that starts an item on the same line (``- - - x``), so nested mappings and nested
-    sequences both count.
+    Checking while composing (rather than scanning the text beforehand) sees exactly what the
+    parser sees: brackets in quoted strings, comments and block scalars are text, not nesting,
+    and a huge flat list is refused after ``max_nodes`` items instead of after all of them.
     """
-    indents: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip(" ")
-        if not stripped or stripped.startswith("#"):
-            continue
-        indent = len(line) - len(stripped)
-        while indents and indents[-1] >= indent:
-            indents.pop()
-        indents.append(indent)
-        dashes = 0
-        while stripped.startswith("- ") or stripped == "-":
-            dashes += 1
-            stripped = stripped[2:].lstrip(" ")
-        if len(indents) + dashes > MAX_DEPTH:
-            return number
-    return None
+
+    bounds = ReadLimits(MAX_FILE_BYTES, MAX_NODES)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        stack: list[str | int] = self.__dict__.setdefault("path", [])
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            return super().compose_node(parent, index)
+        is_key = isinstance(parent, MappingNode) and index is None
+        if not is_key and parent is not None:
+            stack.append(index if isinstance(index, int) else str(getattr(index, "value", "")))
+        self._check(event, is_key, tuple(stack))
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if not is_key and parent is not None:
+                stack.pop()
+
+    def _check(self, event: Any, is_key: bool, path: Path_) -> None:
+        """Refuse an explicit tag, a level too deep, or one value too many, at the event."""
+        at = _at(event.start_mark)
+        if getattr(event, "ctag", None) is not None:
+            raise _Guard(path, "explicit YAML tags are not allowed", *at)
+        if self.depth >= self.bounds.max_depth + 1:
+            raise _Guard(path[:1], f"nesting deeper than {self.bounds.max_depth} levels", *at)
+        self.composed = getattr(self, "composed", 0) + (0 if is_key else 1)
+        if self.composed > self.bounds.max_nodes:
+            raise _Guard(
+                path[:1],
+                f"document has more than {self.bounds.max_nodes:,} values"
+                f" (set {limits.SCENARIO_VALUES.env} to raise the limit)",
+                *at,
+            )
 
 
-def _parse(text: str) -> Any:
-    """YAML 1.2 round-trip parse (positions kept); duplicate keys are errors."""
-    if _bracket_depth(text) > MAX_DEPTH:
-        raise _Guard((), f"nesting deeper than {MAX_DEPTH} levels")
-    line = _too_deep_block_line(text)
-    if line is not None:
-        raise _Guard((), f"nesting deeper than {MAX_DEPTH} levels", line, 1)
+class _CheckedConstructor(RoundTripConstructor):
+    """Round-trip constructor whose impossible dates (2027-02-30) are located errors."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:
+            raise ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+_CheckedConstructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", _CheckedConstructor.construct_yaml_timestamp
+)
+
+
+def _parse(text: str, bounds: ReadLimits | None = None) -> Any:
+    """YAML 1.2 round-trip parse (positions kept); duplicate keys, tags and dates are errors."""
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
+    composer: type[Composer] = type(
+        "Composer", (_GuardedComposer,), {"bounds": bounds or input_limits()}
+    )
+    yaml.Composer = composer
+    yaml.Constructor = _CheckedConstructor
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _at(mark)
         reason = (exc.problem or exc.context or "invalid YAML").strip()
         if "duplicate key" in reason:
             key = reason.split(" with value")[0].removeprefix("found duplicate key ")
@@ -144,6 +201,22 @@ def _parse(text: str) -> Any:
         raise _Guard((), f"YAML error: {exc}") from None
 
 
+def parse_scalar(text: str) -> Any:
+    """One command-line value as YAML 1.2 reads a scalar (``2`` int, ``true``, ``NO`` text).
+
+    Tags are refused like in a file; a value that reads as a mapping or list, or as nothing,
+    stays the text it was. Raises ``ValueError`` with the reason.
+    """
+    try:
+        tree = (
+            _parse(text, ReadLimits(limits.SCENARIO_BYTES.value(), 1000)) if text.strip() else None
+        )
+        value = _plain(tree, (), {}, [1000, 1000]) if tree is not None else None
+    except _Guard as guard:
+        raise ValueError(guard.message) from None
+    return text if value is None or isinstance(value, dict | list) else value
+
+
 def _position(container: Any, key: str | int) -> tuple[int, int] | None:
     """1-based position of a mapping key or sequence item, when ruamel recorded it."""
     try:
@@ -154,12 +227,15 @@ def _position(container: Any, key: str | int) -> tuple[int, int] | None:
 
 
 def _plain(node: Any, path: Path_, positions: Positions, budget: list[int]) -> Any:
-    """Convert ruamel's tree to plain Python, recording positions; guards size, depth, tags."""
+    """Convert ruamel's tree to plain Python, recording positions; guards size, depth, tags.
+
+    ``budget`` is [values left, the limit]; aliases count each time they are expanded.
+    """
     budget[0] -= 1
     if budget[0] < 0:
         raise _Guard(
             path[:1],
-            f"document expands to more than {MAX_NODES:,} values (nested aliases?)",
+            f"document expands to more than {budget[1]:,} values (nested aliases?)",
             *locate(positions, path[:1]),
         )
     if len(path) > MAX_DEPTH:
@@ -278,18 +354,22 @@ def _is_union_tag(part: str | int) -> bool:
     )
 
 
-def read_mapping(file: Path) -> tuple[dict[str, Any], Positions]:
-    """Parse a YAML file into a plain mapping and its key positions; guard errors raise."""
+def read_mapping(file: Path, bounds: ReadLimits | None = None) -> tuple[dict[str, Any], Positions]:
+    """Parse a YAML file into a plain mapping and its key positions; guard errors raise.
+
+    ``bounds`` defaults to the input guards (``input_limits``).
+    """
     name = str(file)
+    bounds = bounds or input_limits()
     try:
-        tree = _parse(_read_text(file))
+        tree = _parse(_read_text(file, bounds), bounds)
         if tree is None:
             raise _Guard((), "empty file: a scenario is a mapping of settings")
         if not isinstance(tree, CommentedMap):
             kind = "a list" if isinstance(tree, CommentedSeq) else "a single value"
             raise _Guard((), f"a scenario is a mapping of settings, but the file holds {kind}")
         positions: Positions = {}
-        mapping = _plain(tree, (), positions, [MAX_NODES])
+        mapping = _plain(tree, (), positions, [bounds.max_nodes, bounds.max_nodes])
     except _Guard as guard:
         raise ScenarioError(
             [Problem(name, guard.line, guard.col, dotted(guard.path), guard.message)]
@@ -350,11 +430,16 @@ def scenario_from_mapping(
     return scenario
 
 
-def load_scenario(path: str | Path, *, strict: bool = False) -> Scenario:
+def load_scenario(
+    path: str | Path, *, strict: bool = False, bounds: ReadLimits | None = None
+) -> Scenario:
     """Load, resolve and validate a scenario file; raise :class:`ScenarioError` with all problems.
 
-    ``strict`` turns warnings (an unsourced figure, for example) into errors.
+    ``strict`` turns warnings (an unsourced figure, for example) into errors. ``bounds``
+    replaces the input guards: ``RUN_FOLDER_LIMITS`` for the tool's own resolved scenario.
     """
+    if not isinstance(path, str | Path):
+        raise TypeError(f"load_scenario: path must be a str or Path, got {type(path).__name__}")
     file = Path(path)
-    mapping, positions = read_mapping(file)
+    mapping, positions = read_mapping(file, bounds)
     return scenario_from_mapping(mapping, positions, file, strict=strict)

@@ -11,7 +11,7 @@ optimiser's result carries it), so the report says what *can* be done next to wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from logistics_sim import experiment
@@ -23,6 +23,7 @@ from logistics_sim.report.sections import headline
 from logistics_sim.scenario import FairnessKey, Objective, Scenario
 from logistics_sim.verdict import verdict_lines
 from optimisation.api import optimise
+from optimisation.instance import build_instance, evaluate
 from optimisation.result import AllocationResult, Status
 
 #: How the simulated allocation is labelled when it is the largest sustainable force.
@@ -57,9 +58,16 @@ def simulated_choice(result: AllocationResult) -> experiment.AllocationChoice:
 def choose_allocation(
     scenario: Scenario, allocation_csv: Path | None = None
 ) -> experiment.AllocationChoice:
-    """``--allocation FILE`` if given, else the optimiser's answer for the scenario."""
+    """``--allocation FILE`` if given, else the optimiser's answer for the scenario.
+
+    A file's allocation is checked against the limits the optimiser keeps (capacity, rotation
+    pool, eligibility, the requirement): what it breaks comes back as notes, to be warned of.
+    """
     if allocation_csv is not None:
-        return experiment.allocation_from_csv(scenario, allocation_csv)
+        choice = experiment.allocation_from_csv(scenario, allocation_csv)
+        broken = evaluate(build_instance(scenario), choice.allocation)
+        notes = tuple(f"the allocation file breaks a limit: {line}" for line in broken)
+        return replace(choice, notes=notes)
     return simulated_choice(optimise_scenario(scenario))
 
 
@@ -85,6 +93,7 @@ def run_report(
     *,
     quiet: bool = True,
     sweep: Path | None = None,
+    resume: bool = False,
 ) -> ReportRun:
     """Load, optimise (largest sustainable force if infeasible), simulate, and build the report."""
     from logistics_sim.loading import load_scenario
@@ -99,7 +108,7 @@ def run_report(
         jobs,
         dask,
         out,
-        False,
+        resume,
         quiet=quiet,
         allocation_source=choice.source,
         optimisation=choice.optimisation,

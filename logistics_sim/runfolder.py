@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from logistics_sim.engine.recording import COLUMNS, DIMENSIONS, SORT_KEYS
+from logistics_sim.errors import Problem, ScenarioError
 from logistics_sim.scenario import Scenario
 from optimisation.result import AllocationResult
 
@@ -49,10 +50,27 @@ OPTIMISATION = "optimisation.json"
 SUMMARY = "summary.json"
 LOCK = ".lock"
 REP_FILE = re.compile(r"^rep-(\d{5,})\.parquet$")
+#: Marks a folder the tool created (JSON: which kind); the tool writes into no other folder.
+OWNER_MARK = ".logistics-sim"
+#: Where replication files that fail verification on resume are moved (never deleted).
+REJECTED_DIR = "rejected"
+#: Files derived from the replications: removed when a run starts, so a run that fails
+#: never leaves the previous run's verdict beside replications it no longer describes.
+DERIVED_FILES = (SUMMARY, "replication_metrics.csv", "report.html", "report.md")
+#: Key of the identity a replication file carries in its Parquet metadata.
+IDENTITY_KEY = b"logistics_sim.replication"
 
 
 class RunFolderMismatch(Exception):
-    """``--resume`` was asked of a folder made from another scenario, allocation or seed."""
+    """A folder that cannot take this run: another run's, in use, or not the tool's."""
+
+
+class FolderRefused(RunFolderMismatch):
+    """``--out`` names a folder the tool did not create (or a file): nothing is written."""
+
+
+class ReplicationUnusable(Exception):
+    """A replication file that fails verification: unreadable, or another run's."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,8 +126,32 @@ def _nan_to_none(value: Any) -> Any:
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file written by this module."""
-    return json.loads(path.read_text(encoding="utf-8"))
+    """Read a JSON file written by this module; a damaged one is a located input problem.
+
+    Raises :class:`~logistics_sim.errors.ScenarioError` (exit 2 on the command line) with the
+    line and column where the JSON breaks, instead of a bare ``JSONDecodeError``.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        message = (
+            f"not valid JSON ({exc.msg}); the file is damaged: restore it or use another --out"
+        )
+        raise ScenarioError([Problem(str(path), exc.lineno, exc.colno, "", message)]) from None
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (byte {exc.start}); the file is damaged"
+        raise ScenarioError([Problem(str(path), 1, 1, "", message)]) from None
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The run folder's manifest, None when it has none; damaged or not a mapping: refused."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    manifest = read_json(path)
+    if not isinstance(manifest, dict):
+        raise ScenarioError([Problem(str(path), 1, 1, "", "a manifest is a JSON object")])
+    return manifest
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,11 +198,23 @@ def _is_sorted(frame: pd.DataFrame) -> bool:
 STATISTICS_COLUMNS = ("replication", "day", "metric", "value")
 
 
-def daily_to_parquet_bytes(daily: pd.DataFrame, *, normalised: bool = False) -> bytes:
-    """Serialise a daily frame (normalised first unless said): fixed schema, no timestamps."""
+def replication_identity(replication: int, base_seed: int, code_sha: str) -> dict[str, Any]:
+    """What a replication file says about itself: its number, the run's seed and model code."""
+    return {"replication": replication, "base_seed": base_seed, "code_sha256": code_sha}
+
+
+def daily_to_parquet_bytes(
+    daily: pd.DataFrame, *, normalised: bool = False, identity: dict[str, Any] | None = None
+) -> bytes:
+    """Serialise a daily frame (normalised first unless said): fixed schema, no timestamps.
+
+    ``identity`` (``replication_identity``) is stored in the file's metadata, so a resume
+    can tell a file of this run from one copied over it or left by another run.
+    """
     frame = daily if normalised else normalise_daily(daily)
     table = pa.Table.from_pandas(frame, schema=DAILY_SCHEMA, preserve_index=False)
-    table = table.replace_schema_metadata(None)
+    metadata = {IDENTITY_KEY: json.dumps(identity, sort_keys=True).encode()} if identity else None
+    table = table.replace_schema_metadata(metadata)
     sink = io.BytesIO()
     # a replication is one row group holding every nation, sector and node, so min/max
     # statistics on those columns prune nothing; they took a quarter of the write
@@ -168,11 +222,59 @@ def daily_to_parquet_bytes(daily: pd.DataFrame, *, normalised: bool = False) -> 
     return sink.getvalue()
 
 
-def write_replication(folder: Path, replication: int, daily: pd.DataFrame) -> Path:
+def write_replication(
+    folder: Path, replication: int, daily: pd.DataFrame, identity: dict[str, Any] | None = None
+) -> Path:
     """Write one replication's daily frame atomically; returns its path."""
     path = replication_path(folder, replication)
-    write_bytes_atomic(path, daily_to_parquet_bytes(daily))
+    write_bytes_atomic(path, daily_to_parquet_bytes(daily, identity=identity))
     return path
+
+
+def verified_replication(folder: Path, expected: dict[str, Any]) -> pd.DataFrame:
+    """A finished replication's frame, once its file proves to be this run's and whole.
+
+    Checks the identity in the file's metadata against ``expected``
+    (``replication_identity``), reads every row (a truncated or damaged file fails here), and
+    checks the replication column. Raises :class:`ReplicationUnusable` with the reason.
+    """
+    replication = int(expected["replication"])
+    path = replication_path(folder, replication)
+    try:
+        table = pq.read_table(path, schema=DAILY_SCHEMA)
+        raw = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException) as exc:
+        raise ReplicationUnusable(f"unreadable ({type(exc).__name__}: {exc})") from None
+    try:
+        found = json.loads(raw.get(IDENTITY_KEY, b"null"))
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        raise ReplicationUnusable("carries no identity (written by another tool or version)")
+    for key, value in expected.items():
+        if found.get(key) != value:
+            raise ReplicationUnusable(f"its {key} is {found.get(key)!r}, this run's is {value!r}")
+    frame = table.to_pandas()
+    if not frame["replication"].eq(replication).all():
+        raise ReplicationUnusable(f"rows of another replication inside rep-{replication:05d}")
+    return frame
+
+
+def set_aside(folder: Path, replication: int) -> Path:
+    """Move a replication file that failed verification to ``replications/rejected/``.
+
+    Never deleted: it may be the user's own copy. A name already taken gets a numbered suffix.
+    """
+    source = replication_path(folder, replication)
+    target_dir = folder / REPLICATIONS_DIR / REJECTED_DIR
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / source.name
+    n = 1
+    while target.exists():
+        target = target_dir / f"{source.name}.{n}"
+        n += 1
+    os.replace(source, target)
+    return target
 
 
 def read_replication(folder: Path, replication: int) -> pd.DataFrame:
@@ -198,7 +300,6 @@ def exclusive(folder: Path) -> Iterator[None]:
     """Hold the run folder for one run at a time (an OS lock the kernel frees if we are killed)."""
     import fcntl
 
-    folder.mkdir(parents=True, exist_ok=True)
     with (folder / LOCK).open("a") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -210,6 +311,69 @@ def exclusive(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def claim_folder(folder: Path, kind: str = "run") -> None:
+    """Make ``folder`` the tool's before anything is written into it, or refuse it.
+
+    A folder that does not exist is created and marked (``OWNER_MARK``); one the tool marked
+    as the same ``kind`` is taken again; an empty one is adopted (nothing in it can be lost);
+    an unmarked run folder from before the mark (a manifest with a scenario hash) is adopted.
+    Anything else is refused with :class:`FolderRefused`, and nothing is written, so a user's
+    ``--out`` typo never overwrites their own files.
+    """
+    mark = folder / OWNER_MARK
+    if folder.exists() and not folder.is_dir():
+        raise FolderRefused(f"{folder} is a file, not a folder; choose another --out")
+    if folder.is_dir():
+        owner = _mark_kind(mark)
+        if owner is not None and owner != kind:
+            raise FolderRefused(
+                f"{folder} is a {owner} folder of logistics-sim, not a {kind} folder; "
+                "choose another --out"
+            )
+        if owner is None and not _adoptable(folder, kind):
+            held = sorted(p.name for p in folder.iterdir())
+            shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+            raise FolderRefused(
+                f"{folder} exists and was not created by logistics-sim (it holds {shown}); "
+                "nothing was written: choose a new folder for --out"
+            )
+        if owner is not None:
+            return
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(mark, {"created_by": "logistics_sim", "kind": kind})
+
+
+def _mark_kind(mark: Path) -> str | None:
+    """The kind a folder's mark records (None when there is no usable mark)."""
+    if not mark.is_file():
+        return None
+    try:
+        data = json.loads(mark.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _adoptable(folder: Path, kind: str) -> bool:
+    """An empty folder, or a run folder written before folders were marked."""
+    if not any(folder.iterdir()):
+        return True
+    if kind != "run" or not (folder / MANIFEST).is_file():
+        return False
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return False
+    return isinstance(manifest, dict) and "scenario_sha256" in manifest
+
+
+def remove_derived(folder: Path) -> None:
+    """Remove the files a run derives from its replications (``DERIVED_FILES``)."""
+    for name in DERIVED_FILES:
+        (folder / name).unlink(missing_ok=True)
 
 
 def remove_stale_temporaries(folder: Path) -> int:
@@ -263,10 +427,20 @@ def write_allocation_files(
         write_json_atomic(folder / OPTIMISATION, optimisation.to_dict())
 
 
-def run_id(scenario_sha: str, base_seed: int, allocation_sha: str | None = None) -> str:
-    """Folder name of a run: from scenario, allocation and seed, so reruns find it again."""
+def run_id(
+    scenario_sha: str,
+    base_seed: int,
+    allocation_sha: str | None = None,
+    code_sha: str | None = None,
+) -> str:
+    """Folder name of a run: from scenario, allocation, seed and model code.
+
+    A rerun finds its folder again (and reuses its replications); a run with other model
+    code gets a folder of its own instead of being refused by the old one.
+    """
     allocation = f"-{allocation_sha[:8]}" if allocation_sha else ""
-    return f"{scenario_sha[:12]}{allocation}-seed{base_seed}"
+    code = f"-code{code_sha[:8]}" if code_sha else ""
+    return f"{scenario_sha[:12]}{allocation}-seed{base_seed}{code}"
 
 
 def default_folder(
@@ -277,7 +451,11 @@ def default_folder(
 ) -> Path:
     """``results/<scenario-name>/<run-id>/``."""
     alloc_sha = allocation_sha256(allocation) if allocation is not None else None
-    return root / scenario.name / run_id(scenario_sha256(scenario), base_seed, alloc_sha)
+    return (
+        root
+        / scenario.name
+        / run_id(scenario_sha256(scenario), base_seed, alloc_sha, code_fingerprint())
+    )
 
 
 def versions() -> dict[str, str]:
@@ -325,13 +503,14 @@ def check_resumable(
     base_seed: int,
     code_sha: str | None = None,
 ) -> None:
-    """Refuse to resume into a folder made from another scenario, allocation, seed or code."""
-    path = folder / MANIFEST
-    if not path.exists():
-        if finished_replications(folder):
-            raise RunFolderMismatch(f"{folder} holds replications but no {MANIFEST}")
+    """Refuse a folder holding a run of another scenario, allocation, seed or model code.
+
+    Its replications would not belong to this run, and they are never discarded without the
+    user asking, so the run goes elsewhere.
+    """
+    manifest = read_manifest(folder)
+    if manifest is None:
         return
-    manifest = read_json(path)
     checks: list[tuple[str, object]] = [
         ("scenario_sha256", scenario_sha),
         ("allocation_sha256", allocation_sha),
@@ -342,8 +521,9 @@ def check_resumable(
     for key, expected in checks:
         if manifest.get(key) != expected:
             raise RunFolderMismatch(
-                f"cannot resume {folder}: its {key} is {manifest.get(key)!r}, this run's is "
-                f"{expected!r}; use another --out or drop --resume"
+                f"cannot resume {folder}: it holds a run of another scenario, allocation, seed "
+                f"or model code (its {key} is {manifest.get(key)!r}, this run's is "
+                f"{expected!r}); nothing was changed: choose another --out"
             )
 
 

@@ -32,8 +32,17 @@ Float = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 PosFloat = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
 Fraction = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)]
-NonNegInt = Annotated[int, Field(strict=True, ge=0)]
-PosInt = Annotated[int, Field(strict=True, gt=0)]
+NonNegInt = Annotated[int, Field(strict=True, ge=0, le=10**10)]
+PosInt = Annotated[int, Field(strict=True, gt=0, le=10**10)]
+#: Counts that set how much a replication simulates (units, servers, vehicles): bounded so a
+#: typo (``required_units: 1e9``) is refused at once; the run's whole work is bounded too
+#: (``logistics_sim.limits``).
+UnitCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
+PosUnitCount = Annotated[int, Field(strict=True, gt=0, le=10_000)]
+Pax = Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
+PosPax = Annotated[int, Field(strict=True, gt=0, le=10_000_000)]
+#: A hundred years: long enough for any study, short enough to refuse ``1000000000``.
+MAX_HORIZON_DAYS = 36_525
 Id = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Text = Annotated[str, Field(strict=True, max_length=2000)]
 NationCode = Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")]
@@ -229,7 +238,7 @@ class Sector(Sourced):
 
     id: Id
     name: Text
-    troops_pax: NonNegInt = Field(description="Deployed strength planned for this sector.")
+    troops_pax: Pax = Field(description="Deployed strength planned for this sector.")
     forward_depot: Id = Field(description="Node id of the sector's forward depot.")
 
 
@@ -238,8 +247,8 @@ class Capability(Sourced):
 
     id: Id
     name: Text
-    personnel_per_unit_pax: PosInt
-    required_units: NonNegInt = Field(description="Units of this type deployed at all times.")
+    personnel_per_unit_pax: Annotated[int, Field(strict=True, gt=0, le=100_000)]
+    required_units: UnitCount = Field(description="Units of this type deployed at all times.")
     equipment_t_per_unit: NonNegFloat = Field(
         default=0.0, description="Tonnes of equipment moved with the unit (rail or road)."
     )
@@ -258,11 +267,11 @@ class Capability(Sourced):
 class Force(Sourced):
     """The deployed force: target strength, sectors, capability mix and start state."""
 
-    target_deployed_pax: PosInt
+    target_deployed_pax: PosPax
     sectors: tuple[Sector, ...] = Field(min_length=1)
     capabilities: tuple[Capability, ...] = Field(min_length=1)
     initial_state: InitialState = InitialState.from_home
-    sector_allocation: dict[Id, dict[Id, NonNegInt]] = Field(
+    sector_allocation: dict[Id, dict[Id, UnitCount]] = Field(
         default_factory=dict,
         description=(
             "Optional units per sector by capability; when absent, each capability is spread "
@@ -293,7 +302,7 @@ class Nation(Sourced):
     home_node: Id | None = Field(
         default=None, description="Node its units and supplies leave from."
     )
-    tour_days: PosFloat | None = None
+    tour_days: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=1)] | None = None
     dwell_ratio: NonNegFloat | None = None
     overlap_days: NonNegFloat | None = None
     home_defence_floor: Fraction | None = Field(
@@ -316,7 +325,9 @@ class Nation(Sourced):
 class Rotation(Sourced):
     """Tour, dwell and relief-in-place rules (per-nation values override these)."""
 
-    tour_days: PosFloat = Field(description="Days a unit spends in theatre, overlap included.")
+    tour_days: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=1)] = Field(
+        description="Days a unit spends in theatre, overlap included (at least 1)."
+    )
     dwell_ratio: NonNegFloat = Field(description="Days at home per day deployed (1:r).")
     overlap_days: NonNegFloat = Field(default=0.0, description="Relief-in-place handover.")
     no_relief_policy: NoReliefPolicy = NoReliefPolicy.extend_then_gap
@@ -348,14 +359,14 @@ class Node(Sourced):
     country: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")]
     lat: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-90, le=90)]
     lon: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180)]
-    servers: PosInt = Field(
+    servers: PosUnitCount = Field(
         default=1, description="Parallel handling lines (tracks, gates, parking stands)."
     )
     handling_days: Dist = Field(
         default=FixedDist(value=0.0),
         description="Time one movement (train, convoy, sortie) occupies a server.",
     )
-    max_on_ground: PosInt | None = Field(
+    max_on_ground: PosUnitCount | None = Field(
         default=None,
         description="Air hubs: MOG, aircraft that may wait or be handled; more are diverted.",
     )
@@ -430,7 +441,9 @@ class Fleet(Sourced):
 
     id: Id
     mode: Mode
-    count: PosInt = Field(description="Trains, convoys or aircraft available.")
+    count: Annotated[int, Field(strict=True, gt=0, le=100_000)] = Field(
+        description="Trains, convoys or aircraft available."
+    )
     payload_t: PosFloat = Field(description="Tonnes one train, convoy or sortie carries.")
     payload_pax: NonNegInt = Field(default=0, description="Troops one movement carries.")
     load_days: Dist = Field(default=FixedDist(value=0.0))
@@ -488,7 +501,9 @@ class RandomStrikes(Sourced):
     """Strikes arriving as a Poisson process on a set of targets."""
 
     targets: tuple[Id, ...] = Field(min_length=1)
-    rate_per_year: NonNegFloat = Field(description="Strikes per year with US air defence on.")
+    rate_per_year: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=3650)] = Field(
+        description="Strikes per year with US air defence on (at most ten a day)."
+    )
     duration_days: Dist
     capacity_factor: Fraction
     stock_destroyed_share: Fraction = Field(
@@ -563,7 +578,7 @@ class UnitsRequired(Frozen):
     """Units of one capability."""
 
     capability: Id
-    units: PosInt
+    units: PosUnitCount
 
 
 class ReadinessTier(Sourced):
@@ -641,10 +656,12 @@ class Criterion(Sourced):
 class Experiment(Frozen):
     """How many replications, from which seed, and which days count as warm-up."""
 
-    replications: PosInt = 30
-    seed: NonNegInt = 1
+    replications: Annotated[int, Field(strict=True, gt=0, le=100_000)] = 30
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)] = 1
     warmup_days: NonNegFloat = 0.0
-    confidence: Annotated[float, Field(strict=True, gt=0, lt=1)] = 0.95
+    confidence: Annotated[float, Field(strict=True, ge=0.5, le=0.999)] = Field(
+        default=0.95, description="Of every confidence interval; 0.5 to 0.999."
+    )
 
 
 class DataTables(Frozen):
@@ -663,7 +680,7 @@ class Scenario(Sourced):
     name: Id
     description: Text = ""
     start_date: Annotated[dt.date, Field(strict=False)]
-    horizon_days: PosInt
+    horizon_days: Annotated[int, Field(strict=True, gt=0, le=MAX_HORIZON_DAYS)]
     data: DataTables = DataTables()
     force: Force
     nations: tuple[Nation, ...] = Field(min_length=1)

@@ -14,6 +14,12 @@ from logistics_sim.scenario import Scenario
 from testsupport.scenarios import SCENARIOS, TINY_YAML, Mapping, build_scenario
 
 
+@pytest.fixture(autouse=True)
+def _shipped_data_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenarios written to temporary folders may name the shipped tables by absolute path."""
+    monkeypatch.setenv("LOGISTICS_SIM_DATA_DIRS", str(SCENARIOS / "data"))
+
+
 @pytest.fixture(scope="session")
 def _tiny_parsed() -> tuple[Mapping, dict[Any, tuple[int, int]]]:
     """The tiny scenario parsed once per session (never mutated; tests get deep copies)."""

@@ -13,6 +13,7 @@ from logistics_sim.experiment.allocation_choice import (
     allocation_from_csv,
     stand_in_allocation,
 )
+from logistics_sim.experiment.arguments import RunArgumentError, checked_target
 from logistics_sim.experiment.executors import (
     LOCAL_WORKER_CONFIG,
     Batch,
@@ -60,6 +61,7 @@ __all__ = [
     "ReplicateFn",
     "ReplicationLike",
     "ReplicationsFailed",
+    "RunArgumentError",
     "RunResult",
     "SweepParameter",
     "SweepResult",
@@ -67,6 +69,7 @@ __all__ = [
     "allocation_from_csv",
     "build_summary",
     "build_variant",
+    "checked_target",
     "default_replicate",
     "design",
     "execute",

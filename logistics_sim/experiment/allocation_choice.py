@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from logistics_sim.allocation_file import read_allocation
 from logistics_sim.rules.eligibility import eligible_nations
 from logistics_sim.scenario import Scenario
 from optimisation.result import AllocationResult
 
 
 class AllocationFileError(ValueError):
-    """An ``--allocation`` CSV that is missing or lacks the columns the model needs."""
+    """Kept for callers that caught it: a bad ``--allocation`` file is now a located
+    ``ScenarioError`` (logistics_sim.allocation_file)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class AllocationChoice:
     allocation: pd.DataFrame
     source: str
     optimisation: AllocationResult | None = None
+    notes: tuple[str, ...] = ()  # warnings about the allocation (limits it breaks)
 
 
 def stand_in_allocation(scenario: Scenario) -> pd.DataFrame:
@@ -58,22 +61,6 @@ def stand_in_allocation(scenario: Scenario) -> pd.DataFrame:
 
 
 def allocation_from_csv(scenario: Scenario, allocation_csv: Path) -> AllocationChoice:
-    """``--allocation FILE``: its rows, checked against the scenario's nations and types."""
-    if not Path(allocation_csv).is_file():
-        raise AllocationFileError(f"{allocation_csv}: allocation file not found")
-    frame = pd.read_csv(allocation_csv, dtype={"nation": str, "capability": str})
-    for col in ("nation", "capability", "units"):
-        if col not in frame.columns:
-            raise AllocationFileError(f"{allocation_csv}: allocation CSV lacks column {col!r}")
-    if not pd.api.types.is_integer_dtype(frame["units"]) or (frame["units"] < 0).any():
-        raise AllocationFileError(f"{allocation_csv}: units must be whole numbers >= 0")
-    nations = {n.code for n in scenario.nations}
-    capabilities = {c.id for c in scenario.force.capabilities}
-    for col, known in (("nation", nations), ("capability", capabilities)):
-        unknown = sorted(set(frame[col]) - known)
-        if unknown:
-            raise AllocationFileError(
-                f"{allocation_csv}: {col} {', '.join(unknown)} not in scenario "
-                f"{scenario.name} (it has {', '.join(sorted(known))})"
-            )
+    """``--allocation FILE``: its rows, checked against the scenario (located problems)."""
+    frame = read_allocation(Path(allocation_csv), scenario)
     return AllocationChoice(frame, f"file: {allocation_csv}")

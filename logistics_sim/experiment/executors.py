@@ -10,7 +10,9 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -153,7 +155,8 @@ def _run_processes(batch: Batch, reps: Sequence[int], jobs: int) -> Iterator[Out
                         broken = True
                 if not futures:
                     break
-                done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+                with _ends_workers_on_interrupt(pool):
+                    done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
                 for fut in done:
                     r = futures.pop(fut)
                     try:
@@ -167,13 +170,28 @@ def _run_processes(batch: Batch, reps: Sequence[int], jobs: int) -> Iterator[Out
             yield _run_isolated(task, r, folder, context)
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """Worker initializer: leave when the run that started us is gone (killed with SIGKILL).
+def rearm_interrupt() -> None:
+    """Put Python's Ctrl-C handler back at the C level (main thread only).
 
-    Orphaned pool workers otherwise wait forever; a replication cut short leaves only a
-    temporary file, which no reader globs and the next run of the folder removes.
+    OR-Tools' solvers catch SIGINT while they solve and leave the default action behind, so
+    after an optimisation Ctrl-C killed the process outright, without the "finished
+    replications are kept" line. Python still records its own handler; installing it again
+    restores the interrupt whichever solver ran before.
     """
-    import threading
+    if threading.current_thread() is threading.main_thread():
+        handler = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, handler if handler is not None else signal.default_int_handler)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: ignore Ctrl-C, and leave when the run that started us is gone.
+
+    Ctrl-C at a terminal reaches every process of the group: the parent stops the run and
+    ends its workers, which must not each print a KeyboardInterrupt traceback. Orphaned pool
+    workers (the parent killed with SIGKILL) otherwise wait forever; a replication cut short
+    leaves only a temporary file, which no reader globs and the next run of the folder removes.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -181,6 +199,23 @@ def _exit_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _ends_workers_on_interrupt(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """On Ctrl-C, cancel what is queued and end the workers now, then let the interrupt go on.
+
+    Workers ignore SIGINT (``_exit_with_parent``); without this the pool's exit would wait for
+    every replication in flight before the user got the prompt back.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
 
 
 def _run_isolated(task: partial[Outcome], replication: int, folder: Path, context: Any) -> Outcome:

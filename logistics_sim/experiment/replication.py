@@ -92,7 +92,8 @@ def run_and_store(
         reps = daily["replication"].unique()
         if len(reps) > 1 or (len(reps) == 1 and int(reps[0]) != replication):
             raise ValueError(f"frame carries replication numbers {sorted(reps)}")
-        data = rf.daily_to_parquet_bytes(daily, normalised=True)
+        identity = rf.replication_identity(replication, base_seed, rf.code_fingerprint())
+        data = rf.daily_to_parquet_bytes(daily, normalised=True, identity=identity)
         if folder is not None:
             rf.write_bytes_atomic(rf.replication_path(Path(folder), replication), data)
         return Outcome(

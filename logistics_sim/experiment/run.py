@@ -7,7 +7,7 @@ missing.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from logistics_sim import runfolder as rf
-from logistics_sim.experiment.executors import Batch, Executor, execute, session
+from logistics_sim.experiment.arguments import checked_run, checked_scenario
+from logistics_sim.experiment.executors import Batch, Executor, execute, rearm_interrupt, session
 from logistics_sim.experiment.progress import Progress
 from logistics_sim.experiment.replication import Outcome, ReplicateFn, default_replicate
 from logistics_sim.experiment.summary import build_summary, more_replications
@@ -35,6 +36,7 @@ class RunResult:
     summary: dict
     per_replication: pd.DataFrame
     failed: dict[int, str]
+    rejected: dict[int, str] = field(default_factory=dict)  # files set aside, then rerun
 
     @cached_property
     def daily(self) -> pd.DataFrame:
@@ -42,29 +44,38 @@ class RunResult:
         return rf.read_daily(self.folder, self.per_replication.index.to_list())
 
 
-def _prepare_folder(
-    folder: Path, scenario_sha: str, allocation_sha: str, seed: int, resume: bool
-) -> None:
-    """Check a folder can take this run; without resume, clear an earlier run of the same kind."""
-    if resume:
-        rf.check_resumable(folder, scenario_sha, allocation_sha, seed, rf.code_fingerprint())
-        rf.remove_stale_temporaries(folder)
-        return
-    manifest = folder / rf.MANIFEST
-    if manifest.exists():
-        try:
-            rf.check_resumable(folder, scenario_sha, allocation_sha, seed)
-        except rf.RunFolderMismatch:
-            raise rf.RunFolderMismatch(
-                f"{folder} holds a run of another scenario, allocation or seed; "
-                "choose another --out"
-            ) from None
-    elif rf.finished_replications(folder):
-        raise rf.RunFolderMismatch(f"{folder} holds replications but no manifest; not touching it")
-    for r in rf.finished_replications(folder):
-        rf.replication_path(folder, r).unlink()
+def _prepare_folder(folder: Path, scenario_sha: str, allocation_sha: str, seed: int) -> None:
+    """Check a folder of the tool can take this run; clear what the run will derive again.
+
+    A folder holding another scenario's, allocation's, seed's or model code's run is refused
+    (its replications are never discarded); one holding this run keeps its replications.
+    """
+    rf.check_resumable(folder, scenario_sha, allocation_sha, seed, rf.code_fingerprint())
     rf.remove_stale_temporaries(folder)
-    (folder / rf.SUMMARY).unlink(missing_ok=True)
+    rf.remove_derived(folder)
+
+
+def _reuse_finished(
+    folder: Path, scenario: Scenario, base_seed: int
+) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
+    """Figures of the replications already in the folder, each verified; and those set aside.
+
+    A file that is not this run's (another replication's copied over it, another seed or
+    model code) or that cannot be read to the end is moved to ``replications/rejected/`` and
+    its replication runs again.
+    """
+    per_rep: dict[int, dict[str, float]] = {}
+    rejected: dict[int, str] = {}
+    code = rf.code_fingerprint()
+    for r in rf.finished_replications(folder):
+        try:
+            frame = rf.verified_replication(folder, rf.replication_identity(r, base_seed, code))
+        except rf.ReplicationUnusable as exc:
+            moved = rf.set_aside(folder, r)
+            rejected[r] = f"{exc}; moved to {moved.relative_to(folder)} and run again"
+            continue
+        per_rep[r] = replication_metrics(frame, scenario)
+    return per_rep, rejected
 
 
 class ReplicationsFailed(RuntimeError):
@@ -99,16 +110,19 @@ def simulate(
     (from ``session``) overrides ``jobs`` and ``dask`` to share one cluster between runs.
     """
     replicate = replicate or default_replicate()
+    scenario = checked_scenario(scenario)  # before its experiment block is read
     n_planned = replications if replications is not None else scenario.experiment.replications
     base_seed = seed if seed is not None else scenario.experiment.seed
-    if n_planned < 1:
-        raise ValueError("replications must be at least 1")
+    allocation = checked_run(
+        scenario, allocation, n_planned, base_seed, jobs, out, target_half_width, max_replications
+    )
+    rearm_interrupt()  # a solver run before may have left Ctrl-C killing the process outright
     scenario_sha = rf.scenario_sha256(scenario)
     allocation_sha = rf.allocation_sha256(allocation)
     folder = Path(out) if out is not None else rf.default_folder(scenario, base_seed, allocation)
+    rf.claim_folder(folder, "run")  # the tool's own folder, or refused before any write
     with rf.exclusive(folder):  # one run per folder; freed even if we are killed
-        _prepare_folder(folder, scenario_sha, allocation_sha, base_seed, resume)
-        folder.mkdir(parents=True, exist_ok=True)
+        _prepare_folder(folder, scenario_sha, allocation_sha, base_seed)
         rf.write_scenario_yaml(folder / "scenario.resolved.yaml", scenario)
         rf.write_allocation_files(folder, allocation, optimisation)
         requested = executor or Executor(jobs=jobs, dask=dask)
@@ -129,11 +143,10 @@ def simulate(
             "command_line": command_line if command_line is not None else " ".join(sys.argv),
         }
 
-        per_rep: dict[int, dict[str, float]] = {}
         failed: dict[int, str] = {}
-        for r in rf.finished_replications(folder):  # resume: figures from the stored frames
-            per_rep[r] = replication_metrics(rf.read_replication(folder, r), scenario)
-        if per_rep:  # a resume never discards finished replications
+        per_rep, rejected = _reuse_finished(folder, scenario, base_seed)
+        manifest["rejected_replications"] = {str(k): v for k, v in sorted(rejected.items())}
+        if per_rep:  # finished replications are never discarded
             n_planned = max(n_planned, max(per_rep) + 1)
             manifest["replications_planned"] = n_planned
 
@@ -186,7 +199,13 @@ def simulate(
             folder / "replication_metrics.csv",
             frame.to_csv(lineterminator="\n", float_format="%.17g").encode(),
         )
-        return RunResult(folder=folder, summary=summary, per_replication=frame, failed=failed)
+        return RunResult(
+            folder=folder,
+            summary=summary,
+            per_replication=frame,
+            failed=failed,
+            rejected=rejected,
+        )
 
 
 def load_run(folder: str | Path) -> RunResult:

@@ -19,11 +19,16 @@ class SweepParameter:
 
 
 def parse_value(text: str) -> Any:
-    """One value as YAML 1.2 reads a scalar (``2`` int, ``2.5`` float, ``true``, ``NO`` text)."""
-    from ruamel.yaml import YAML
+    """One value as YAML 1.2 reads a scalar (``2`` int, ``2.5`` float, ``true``, ``NO`` text).
 
-    value = YAML(typ="safe", pure=True).load(text)
-    return text if value is None or isinstance(value, dict | list) else value
+    Read by the scenario reader's own guards: a tag (``!!python/object``) is refused.
+    """
+    from logistics_sim.loading import parse_scalar
+
+    try:
+        return parse_scalar(text)
+    except ValueError as exc:
+        raise SweepSpecError(f"--set value {text!r}: {exc}") from None
 
 
 def parse_set(text: str) -> SweepParameter:

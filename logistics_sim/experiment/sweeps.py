@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from logistics_sim import inert, limits
 from logistics_sim import runfolder as rf
 from logistics_sim.experiment.allocation_choice import AllocationChoice
 from logistics_sim.experiment.executors import Executor, session
@@ -112,6 +113,9 @@ def sweep(
     chooser = _chooser(allocation, choose)
     path = Path(file)
     variants = design(parameters, kind)
+    too_many = limits.SWEEP_VARIANTS.exceeded(len(variants))
+    if too_many:
+        raise SweepSpecError(f"refused before starting: {too_many}")
     scenarios = [build_variant(path, v) for v in variants]  # all validated before any run
     base = scenarios[0]
     n = replications if replications is not None else base.experiment.replications
@@ -126,6 +130,7 @@ def sweep(
         ).hexdigest()[:12]
         out = Path("results") / base.name / f"sweep-{tag}-seed{base_seed}"
     root = Path(out)
+    rf.claim_folder(root, "sweep")  # the tool's own folder, or refused before any write
     runs: list[RunResult] = []
     with session(Executor(jobs, dask)) as active:  # one LocalCluster for all variants
         for i, (overrides, scen) in enumerate(zip(variants, scenarios, strict=True)):
@@ -148,7 +153,7 @@ def sweep(
             )
     table = sweep_table(parameters, variants, runs, base.experiment.confidence)
     rf.write_bytes_atomic(
-        root / "sweep.csv", table.to_csv(index=False, lineterminator="\n").encode()
+        root / "sweep.csv", inert.csv_frame(table).to_csv(index=False, lineterminator="\n").encode()
     )
     return SweepResult(folder=root, table=table, runs=runs)
 

@@ -9,30 +9,34 @@ nothing time-dependent is rendered, so one run folder gives one byte-identical r
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from logistics_sim import inert
 from logistics_sim import runfolder as rf
 from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import RunData, load_run_data
 from logistics_sim.report.sections import SECTIONS, build_sections
 
 TEMPLATES = Path(__file__).parent / "templates"
-_ENTITY = re.compile(r"&(?=[#A-Za-z])")  # an ampersand that could start an HTML entity
 
 
 def _md_escape(value: object) -> Markup:
-    """Make a value safe inside Markdown (and its HTML): no raw tags, no table-breaking pipes.
+    """Make a value inert inside Markdown (and its HTML): no link, image, raw tag, emphasis,
+    table-breaking pipe, line break, control or bidi character can come from scenario text.
 
     Template output (macros) is already Markup and passes through unchanged.
     """
     if isinstance(value, Markup):
         return value
-    text = _ENTITY.sub("&amp;", str(value)).replace("<", "&lt;")
-    return Markup(text.replace("|", "\\|").replace("\r", " ").replace("\n", " "))
+    return Markup(inert.markdown(value))
+
+
+def _html_inert(value: object) -> object:
+    """Control and bidi characters of a value shown as escapes; Jinja then escapes HTML."""
+    return value if isinstance(value, Markup) else inert.html_text(value)
 
 
 def html_environment() -> jinja2.Environment:
@@ -44,6 +48,7 @@ def html_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_html_inert,
     )
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from logistics_sim import runfolder as rf
-from logistics_sim.loading import load_scenario
+from logistics_sim.loading import RUN_FOLDER_LIMITS, load_scenario
 from logistics_sim.scenario import Scenario
 from optimisation.result import AllocationResult
 
@@ -67,10 +67,10 @@ class RunData:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from ``path``, or None when the file is absent."""
+    """A JSON object from ``path``, or None when the file is absent (damaged: exit 2)."""
     if not path.is_file():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = rf.read_json(path)
     return data if isinstance(data, dict) else {"value": data}
 
 
@@ -221,7 +221,7 @@ def load_run_data(
         if alloc_path.is_file()
         else pd.DataFrame(columns=["nation", "capability", "units"])
     )
-    scenario = load_scenario(folder / "scenario.resolved.yaml")
+    scenario = load_scenario(folder / "scenario.resolved.yaml", bounds=RUN_FOLDER_LIMITS)
     hashes = {
         name: _sha256(folder / name)
         for name in ("scenario.resolved.yaml", rf.ALLOCATION)

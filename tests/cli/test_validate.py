@@ -52,7 +52,11 @@ GUARDS = [
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nesting deeper than 40 levels"),
     ("a: 1\na: 2\n", 'duplicate key "a": a key may appear only once'),
     ("".join(" " * i + "k:\n" for i in range(100)), "nesting deeper than 40 levels"),
-    ("# pad\n" * 400_001, "file is 2400006 bytes; the limit is 2000000"),
+    (
+        "# pad\n" * 400_001,
+        "file is 2400006 bytes; the limit is 2000000 "
+        "(set LOGISTICS_SIM_MAX_SCENARIO_BYTES to raise it)",
+    ),
     (
         'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
         + "".join(
@@ -83,6 +87,29 @@ GUARDS = [
             "dwell_ratio: 2",
             "dwell_ratio: .NaN",
             "must be a finite number (.inf and .nan are not allowed)",
+        ),
+        # issue 20: upper bounds, refused before any work
+        (
+            "horizon_days: 120",
+            "horizon_days: 1000000000",
+            "must be less than or equal to 36525",
+        ),
+        ("required_units: 4", "required_units: 1000000000", "must be less than or equal to 10000"),
+        (
+            "replications: 3,",
+            "replications: 1000000000,",
+            "must be less than or equal to 100000",
+        ),
+        ("seed: 1}", "seed: -1}", "must be greater than or equal to 0"),
+        (
+            "replications: 3,",
+            "confidence: 0.9999999999999999, replications: 3,",
+            "must be less than or equal to 0.999",
+        ),
+        (
+            "start_date: 2027-03-01",
+            "start_date: 2027-02-30",
+            "is not a valid date (day is out of range for month)",
         ),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -149,16 +150,11 @@ def test_missing_table_points_at_data(write_yaml: Write, tiny_text: str, tmp_pat
     )
 
 
-def test_bad_number_in_a_table_is_a_problem_not_a_crash(tmp_path: Path, tiny_mapping: Any) -> None:
-    table = tmp_path / "nations.csv"
-    with (DATA / "nations.csv").open(encoding="utf-8") as src, table.open("w", newline="") as out:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [])
-        writer.writeheader()
-        for row in reader:
-            if row["iso3"] == "GBR":
-                row["population"] = "about 68 million"
-            writer.writerow(row)
+def test_bad_number_in_a_table_is_a_problem_not_a_crash(
+    tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGISTICS_SIM_DATA_DIRS", str(tmp_path))
+    table = _nations_copy(tmp_path, lambda row: row.update(population="about 68 million"))
     tiny_mapping["data"]["nations"] = str(table)
     _, problems = resolve_tables(tiny_mapping, DATA.parent)
     assert problems[0][0] == ("nations", 0, "code")
@@ -223,3 +219,120 @@ def test_named_cited_table_that_is_missing_is_a_problem() -> None:
     keys, problems = source_keys_for({"data": {"force_factors": "data/gone.csv"}}, DATA.parent)
     assert keys is not None and "WB_GDP" in keys
     assert problems[0][0] == ("data", "force_factors")
+
+
+# --- issue 20: tables are bounded inputs ----------------------------------------------------
+
+
+def _nations_copy(tmp_path: Path, edit: Callable[[dict[str, str]], None] | None = None) -> Path:
+    """nations.csv copied into ``tmp_path`` with ``edit`` applied to the GBR row."""
+    table = tmp_path / "nations.csv"
+    with (DATA / "nations.csv").open(encoding="utf-8") as src, table.open("w", newline="") as out:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            if row["iso3"] == "GBR" and edit is not None:
+                edit(row)
+            writer.writerow(row)
+    return table
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "nan", "9" * 400, "1e400"])
+def test_non_finite_or_huge_number_in_nations_csv_is_a_problem(
+    tmp_path: Path, tiny_mapping: Any, cell: str
+) -> None:
+    table = _nations_copy(tmp_path, lambda row: row.update(population=cell))
+    tiny_mapping["data"]["nations"] = str(table)
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    assert problems[0][0] == ("nations", 0, "code")
+    assert "is not a finite number within ±1e+15" in problems[0][1]
+
+
+def test_duplicate_nation_code_in_nations_csv_is_refused(tmp_path: Path, tiny_mapping: Any) -> None:
+    table = _nations_copy(tmp_path)
+    lines = table.read_text(encoding="utf-8").splitlines()
+    gbr = next(line for line in lines if line.startswith("GBR,"))
+    table.write_text("\n".join([*lines, gbr.replace("United Kingdom", "Elsewhere")]) + "\n")
+    tiny_mapping["data"]["nations"] = str(table)
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    first = lines.index(gbr) + 1
+    assert problems[0] == (
+        ("data", "nations"),
+        f"table refused: {table}: iso3 'GBR' is on line {first} and again on line "
+        f"{len(lines) + 1}; each row needs its own key",
+    )
+
+
+def test_data_path_outside_the_scenario_folder_is_refused(
+    tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOGISTICS_SIM_DATA_DIRS")
+    monkeypatch.chdir(tmp_path)
+    tiny_mapping["data"]["nations"] = "/etc/passwd"
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    assert problems[0][0] == ("data", "nations")
+    assert problems[0][1] == (
+        f"table refused: /etc/passwd is outside the scenario's folder ({tmp_path.resolve()}) "
+        "and the working directory; move the table beside the scenario or add its folder to "
+        "LOGISTICS_SIM_DATA_DIRS"
+    )
+    tiny_mapping["data"]["nations"] = "../../../../../../../../proc/self/environ"
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    assert "is outside the scenario's folder" in problems[0][1]
+
+
+def test_symlink_out_of_the_scenario_folder_is_refused(
+    tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOGISTICS_SIM_DATA_DIRS")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sneaky.csv").symlink_to(DATA / "nations.csv")
+    tiny_mapping["data"]["nations"] = "sneaky.csv"
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    assert "is outside the scenario's folder" in problems[0][1]
+    monkeypatch.setenv("LOGISTICS_SIM_DATA_DIRS", str(DATA))
+    assert resolve_tables(tiny_mapping, tmp_path)[1][0][0] == ("data", "planning_factors")
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "/dev/stdin"])
+def test_fifo_and_devices_are_refused_without_reading(
+    tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch, special: str
+) -> None:
+    if special == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        name = "fifo"
+    else:
+        (tmp_path / "dev").symlink_to(special)
+        name = "dev"
+        monkeypatch.setenv("LOGISTICS_SIM_DATA_DIRS", "/dev:/proc")
+    tiny_mapping["data"]["nations"] = name
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    assert problems[0][0] == ("data", "nations")
+    assert "is not a regular file (a FIFO, device or socket)" in problems[0][1] or (
+        "outside the scenario's folder" in problems[0][1]
+    )
+
+
+def test_oversized_table_is_refused(
+    tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = _nations_copy(tmp_path)
+    monkeypatch.setenv("LOGISTICS_SIM_MAX_TABLE_BYTES", "1000")
+    tiny_mapping["data"]["nations"] = str(table)
+    _, problems = resolve_tables(tiny_mapping, tmp_path)
+    size = table.stat().st_size
+    assert problems[0][1] == (
+        f"table refused: {table}: the file's size in bytes is {size:,}, above the limit of "
+        "1,000; set LOGISTICS_SIM_MAX_TABLE_BYTES to raise it"
+    )
+
+
+def test_sources_document_outside_the_scenario_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOGISTICS_SIM_DATA_DIRS")
+    monkeypatch.chdir(tmp_path)
+    keys, problems = source_keys_for({"data": {"sources": "/etc/hostname"}}, tmp_path)
+    assert keys is None
+    assert "is outside the scenario's folder" in problems[0][1]

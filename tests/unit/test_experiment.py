@@ -81,6 +81,7 @@ def test_run_folder_contents(tiny, allocation, tmp_path):
     names = sorted(p.name for p in result.folder.iterdir())
     assert names == [
         ".lock",
+        ".logistics-sim",
         "allocation.csv",
         "manifest.json",
         "replication_metrics.csv",
@@ -335,11 +336,19 @@ def test_resume_refuses_other_seed_or_scenario(tiny, allocation, tmp_path):
         )
 
 
-def test_rerun_without_resume_starts_afresh(tiny, allocation, tmp_path):
+def test_rerun_without_resume_keeps_every_finished_replication(tiny, allocation, tmp_path):
+    """Issue 20: a rerun (or ``report --out`` on a run's folder) deleted finished work."""
     out = tmp_path / "r"
     run(tiny, allocation, out, n=4)
-    again = run(tiny, allocation, out, n=2)
-    assert rf.finished_replications(out) == [0, 1] and again.summary["replications"] == 2
+    calls = []
+
+    def counting(scenario, alloc, seed, r):
+        calls.append(r)
+        return fake_replicate(scenario, alloc, seed, r)
+
+    again = run(tiny, allocation, out, n=2, replicate=counting)
+    assert rf.finished_replications(out) == [0, 1, 2, 3] and again.summary["replications"] == 4
+    assert calls == []  # nothing recomputed
 
 
 def test_a_probability_stops_on_its_wilson_half_width_not_on_a_degenerate_t_interval(tiny):
@@ -559,11 +568,72 @@ def test_resume_refuses_a_run_made_by_other_model_code(tiny, allocation, tmp_pat
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(rf.RunFolderMismatch, match="code_sha256"):
         run(tiny, allocation, out, n=3, resume=True)
-    assert run(tiny, allocation, out, n=3).summary["replications"] == 3  # a fresh run may
+    with pytest.raises(rf.RunFolderMismatch, match="nothing was changed"):
+        run(tiny, allocation, out, n=3)  # nor a fresh run: its replications are kept
+    assert rf.finished_replications(out) == [0, 1]
 
 
 def test_a_folder_in_use_is_refused(tiny, allocation, tmp_path):
     out = tmp_path / "r"
+    rf.claim_folder(out)
     with rf.exclusive(out), pytest.raises(rf.RunFolderMismatch, match="in use"):
         run(tiny, allocation, out, n=2)
     assert run(tiny, allocation, out, n=2).summary["replications"] == 2  # free again
+
+
+# --- issue 20: the Python API's arguments -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"scenario": "tiny.yaml"}, TypeError, "scenario must be a Scenario"),
+        ({"allocation": [("GBR", "mech_inf", 4)]}, TypeError, "must be a pandas DataFrame"),
+        ({"replications": 2.5}, TypeError, "replications must be a whole number, got float"),
+        ({"replications": 0}, ValueError, "replications must be between 1 and 100,000"),
+        ({"seed": -1}, ValueError, "seed must be between 0 and"),
+        ({"seed": "1"}, TypeError, "seed must be a whole number, got str"),
+        ({"jobs": 0}, ValueError, "jobs must be between 1"),
+        ({"out": 3}, TypeError, "out must be a str or Path, got int"),
+        ({"out": ""}, ValueError, "the output folder is empty text"),
+        ({"target_half_width": -1}, ValueError, "target half-width must be between"),
+        ({"target_half_width": math.inf}, ValueError, "target half-width must be between"),
+        ({"target_half_width": 0}, ValueError, "target half-width must be between"),
+    ],
+)
+def test_wrong_api_arguments_are_clear_errors_and_write_nothing(
+    tiny, allocation, tmp_path, change, error, message
+):
+    args = {
+        "scenario": tiny,
+        "allocation": allocation,
+        "replications": 2,
+        "seed": 1,
+        "jobs": 1,
+        "out": tmp_path / "r",
+        "replicate": fake_replicate,
+    }
+    args.update(change)
+    with pytest.raises(error, match=message):
+        simulate(**args)
+    assert not (tmp_path / "r").exists()  # no half-made run folder
+
+
+@pytest.mark.parametrize(
+    ("units", "message"),
+    [(-1, "got -1"), (2.5, "got 2.5"), (math.nan, "got nan"), (True, "got True")],
+)
+def test_negative_or_fractional_units_are_refused(tiny, allocation, tmp_path, units, message):
+    bad = allocation.copy()
+    bad["units"] = bad["units"].astype(object)
+    bad.loc[bad.index[0], "units"] = units
+    with pytest.raises(
+        ValueError, match=f"row 0: units must be a whole number 0-10,000, {message}"
+    ):
+        run(tiny, bad, tmp_path / "r")
+
+
+def test_duplicate_allocation_rows_are_refused(tiny, allocation, tmp_path):
+    doubled = pd.concat([allocation, allocation.iloc[:1]], ignore_index=True)
+    with pytest.raises(ValueError, match="is also on row 0; give each pair once"):
+        run(tiny, doubled, tmp_path / "r")

@@ -49,17 +49,17 @@ def test_alias_bomb_is_refused_quickly(write_yaml: Write) -> None:
 
 def test_deep_flow_nesting(write_yaml: Write) -> None:
     file = write_yaml("a: " + "[" * 20000 + "]" * 20000 + "\n")
-    assert problems_of(file) == [f"{file}:1:1: (file): nesting deeper than {MAX_DEPTH} levels"]
+    assert problems_of(file) == [f"{file}:1:44: a: nesting deeper than {MAX_DEPTH} levels"]
 
 
 def test_deep_block_mapping_nesting(write_yaml: Write) -> None:
     file = write_yaml("".join(" " * i + "k:\n" for i in range(500)))
-    assert problems_of(file) == [f"{file}:41:1: (file): nesting deeper than 40 levels"]
+    assert problems_of(file) == [f"{file}:41:41: k: nesting deeper than 40 levels"]
 
 
 def test_deep_block_sequence_nesting_on_one_line(write_yaml: Write) -> None:
     file = write_yaml("a:\n  - " + "- " * 60 + "x\n")
-    assert problems_of(file) == [f"{file}:2:1: (file): nesting deeper than 40 levels"]
+    assert problems_of(file) == [f"{file}:2:83: a: nesting deeper than 40 levels"]
 
 
 def test_nesting_at_the_limit_is_not_a_guard_error(write_yaml: Write) -> None:
@@ -73,7 +73,8 @@ def test_file_over_the_size_cap(write_yaml: Write) -> None:
     file = write_yaml("# padding\n" * (MAX_FILE_BYTES // 10 + 1))
     size = file.stat().st_size
     assert problems_of(file) == [
-        f"{file}:1:1: (file): file is {size} bytes; the limit is {MAX_FILE_BYTES}"
+        f"{file}:1:1: (file): file is {size} bytes; the limit is {MAX_FILE_BYTES} "
+        "(set LOGISTICS_SIM_MAX_SCENARIO_BYTES to raise it)"
     ]
 
 
@@ -131,10 +132,14 @@ def test_duplicate_key_reports_the_duplicate(write_yaml: Write) -> None:
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        ("name: !!python/object:os.system {}\n", "1:1: name"),
-        ("a:\n  b: !!python/name:os.system\n", "2:3: a.b"),
-        ("a: !custom [1, 2]\n", "1:1: a"),
-        ("a: !!str 5\n", "1:1: a"),
+        ("name: !!python/object:os.system {}\n", "1:7: name"),
+        ("a:\n  b: !!python/name:os.system\n", "2:6: a.b"),
+        ("a: !custom [1, 2]\n", "1:4: a"),
+        ("a: !!str 5\n", "1:4: a"),
+        ("a: !!binary aGVsbG8=\n", "1:4: a"),
+        ("a: !!set {x, y}\n", "1:4: a"),
+        ("a: !!omap [{x: 1}, {y: 2}]\n", "1:4: a"),
+        ("a: ! 5\n", "1:4: a"),
     ],
 )
 def test_explicit_tags_are_refused(write_yaml: Write, text: str, where: str) -> None:
@@ -316,8 +321,93 @@ def test_strict_turns_warnings_into_errors(write_yaml: Write, tiny_text: str) ->
 
 
 def test_mixed_block_and_flow_nesting(write_yaml: Write) -> None:
-    """30 block levels holding 30 flow levels pass both pre-checks; the tree walk stops them."""
+    """30 block levels holding 30 flow levels: the composer counts both kinds as one depth."""
     text = "".join(" " * i + f"k{i}:\n" for i in range(30)) + " " * 30 + "[" * 30 + "]" * 30 + "\n"
     (message,) = problems_of(write_yaml(text))
     assert message.endswith(f"nesting deeper than {MAX_DEPTH} levels")
-    assert ": k0.k1.k2." in message
+    assert ": k0: " in message
+
+
+# --- issue 20: guards that refused valid files or let bad ones through ----------------------
+
+
+def test_brackets_in_quoted_text_comments_and_block_scalars_are_not_nesting(
+    write_yaml: Write, tiny_text: str
+) -> None:
+    """The nesting guard counts what the parser nests, not every bracket in the file."""
+    text = tiny_text.replace(
+        "description: Tiny two-nation test scenario (not an analysis).\n",
+        f"description: '{'[' * 41}'\n# {'{' * 41}\n",
+        1,
+    ).replace(
+        "assumption: test fixture; sizes chosen to run in well under a second\n",
+        f"assumption: |\n  {'[' * 45}\n  {'{' * 45}\n",
+        1,
+    )
+    file = write_yaml(text)
+    scenario = load_scenario(file)
+    assert scenario.description == "[" * 41 and scenario.assumption == f"{'[' * 45}\n{'{' * 45}\n"
+
+
+def test_impossible_date_is_a_located_problem(write_yaml: Write, tiny_text: str) -> None:
+    file = write_yaml(edited(tiny_text, "start_date: 2027-03-01", "start_date: 2027-02-30"))
+    (message,) = problems_of(file)
+    line = tiny_text.splitlines().index("start_date: 2027-03-01") + 1
+    assert message.startswith(f"{file}:{line}:13: (file): YAML error: '2027-02-30' is not a valid")
+
+
+def test_huge_flat_list_is_refused_by_count_not_as_aliases(write_yaml: Write) -> None:
+    file = write_yaml("flows: [" + ",".join(["1"] * 150_000) + "]\n")
+    (message,) = problems_of(file)
+    assert message.endswith(
+        "flows: document has more than 100,000 values "
+        "(set LOGISTICS_SIM_MAX_SCENARIO_VALUES to raise the limit)"
+    )
+
+
+def test_value_limit_is_raised_by_its_environment_variable(
+    write_yaml: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGISTICS_SIM_MAX_SCENARIO_VALUES", "10")
+    file = write_yaml("a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n")
+    assert "more than 10 values" in problems_of(file)[0]
+    monkeypatch.setenv("LOGISTICS_SIM_MAX_SCENARIO_VALUES", "100")
+    assert "more than" not in " ".join(problems_of(file))
+
+
+def test_run_folder_limits_read_a_resolved_scenario_above_the_input_limit(
+    write_yaml: Write, tiny_text: str
+) -> None:
+    """The report re-reads the tool's own scenario.resolved.yaml, larger than its input."""
+    from logistics_sim.loading import RUN_FOLDER_LIMITS
+
+    padding = "".join(f"# {'x' * 97}\n" for _ in range(MAX_FILE_BYTES // 100 + 10))
+    file = write_yaml(tiny_text + padding)
+    assert file.stat().st_size > MAX_FILE_BYTES
+    assert "limit is" in problems_of(file)[0]
+    assert load_scenario(file, bounds=RUN_FOLDER_LIMITS).name == "tiny"
+
+
+@pytest.mark.parametrize("text", ["!!python/object:os.system x", "!!binary aGk=", "!!str 5"])
+def test_command_line_value_with_a_tag_is_refused(text: str) -> None:
+    from logistics_sim.loading import parse_scalar
+
+    with pytest.raises(ValueError, match="explicit YAML tags are not allowed"):
+        parse_scalar(text)
+
+
+def test_command_line_scalars_read_as_yaml_12() -> None:
+    from logistics_sim.loading import parse_scalar
+
+    assert [parse_scalar(t) for t in ("2", "2.5", "true", "NO", "{a: 1}")] == [
+        2,
+        2.5,
+        True,
+        "NO",
+        "{a: 1}",
+    ]
+
+
+def test_load_scenario_names_a_wrong_argument_type() -> None:
+    with pytest.raises(TypeError, match="path must be a str or Path, got int"):
+        load_scenario(3)  # type: ignore[arg-type]

@@ -277,8 +277,12 @@ def test_band_matches_metrics_mean_ci() -> None:
 
 
 def test_markdown_escape() -> None:
-    """Markdown output cannot open a tag, an entity or a new table cell."""
-    assert _md_escape("a <b> & c | d &amp;") == "a &lt;b> & c \\| d &amp;amp;"
+    """Markdown output cannot open a tag, an entity, a new table cell, a link or an image."""
+    assert _md_escape("a <b> & c | d &amp;") == "a &lt;b> &amp; c \\| d &amp;amp;"
+    assert _md_escape("[x](javascript:alert(1)) ![](https://t.example/b.png)") == (
+        "\\[x\\](javascript:alert(1)) \\!\\[\\](https:\\/\\/t.example/b.png)"
+    )
+    assert _md_escape("line\n# heading \u202e") == "line # heading \\\\u202e"
 
 
 def test_missing_run_folder_files_are_named(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -94,10 +95,11 @@ def test_scenario_identity_and_run_id():
     assert sha == rf.scenario_sha256(load_scenario(TINY))
     other = scenario.model_copy(update={"horizon_days": 121})
     assert rf.scenario_sha256(other) != sha
-    assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7"
+    code = f"-code{rf.code_fingerprint()[:8]}"
+    assert rf.default_folder(scenario, 7) == Path("results") / "tiny" / f"{sha[:12]}-seed7{code}"
     alloc = pd.DataFrame({"nation": ["GBR"], "capability": ["mech_inf"], "units": [4]})
     with_alloc = rf.default_folder(scenario, 7, alloc)
-    assert with_alloc.name == f"{sha[:12]}-{rf.allocation_sha256(alloc)[:8]}-seed7"
+    assert with_alloc.name == f"{sha[:12]}-{rf.allocation_sha256(alloc)[:8]}-seed7{code}"
 
 
 def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
@@ -140,3 +142,78 @@ def test_readme_queries_pandas_and_duckdb(tmp_path, monkeypatch):
         .mean()
     )
     assert [r[2] for r in rows] == pytest.approx(expected.to_list(), rel=1e-12)
+
+
+# --- issue 20: folders the tool owns, replication files that prove whose they are ----------
+
+
+def test_claim_creates_marks_and_takes_its_own_folder_again(tmp_path):
+    out = tmp_path / "a" / "run"
+    rf.claim_folder(out)
+    assert json.loads((out / rf.OWNER_MARK).read_text())["kind"] == "run"
+    rf.claim_folder(out)  # its own: fine
+    with pytest.raises(rf.FolderRefused, match="is a run folder of logistics-sim, not a sweep"):
+        rf.claim_folder(out, "sweep")
+
+
+def test_claim_adopts_an_empty_folder_and_refuses_a_users(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rf.claim_folder(empty)
+    assert (empty / rf.OWNER_MARK).is_file()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for i in range(7):
+        (mine / f"f{i}.txt").write_text("x")
+    with pytest.raises(rf.FolderRefused, match=r"holds f0.txt, .*f4.txt and 2 more\)"):
+        rf.claim_folder(mine)
+    assert not (mine / rf.OWNER_MARK).exists()
+
+
+def test_claim_adopts_a_run_folder_made_before_the_mark(tmp_path):
+    (tmp_path / rf.MANIFEST).write_text('{"scenario_sha256": "abc"}')
+    rf.claim_folder(tmp_path)
+    assert (tmp_path / rf.OWNER_MARK).is_file()
+
+
+def test_replication_file_carries_and_proves_its_identity(tmp_path):
+    identity = rf.replication_identity(4, 11, "c" * 64)
+    rf.write_replication(tmp_path, 4, daily(4), identity)
+    frame = rf.verified_replication(tmp_path, identity)
+    assert frame["replication"].eq(4).all()
+    for key, other in (("base_seed", 12), ("code_sha256", "d" * 64)):
+        with pytest.raises(rf.ReplicationUnusable, match=f"its {key} is"):
+            rf.verified_replication(tmp_path, {**identity, key: other})
+
+
+def test_file_without_identity_or_truncated_is_unusable(tmp_path):
+    rf.write_replication(tmp_path, 0, daily())
+    identity = rf.replication_identity(0, 1, "c")
+    with pytest.raises(rf.ReplicationUnusable, match="carries no identity"):
+        rf.verified_replication(tmp_path, identity)
+    path = rf.replication_path(tmp_path, 0)
+    path.write_bytes(path.read_bytes()[:-30])
+    with pytest.raises(rf.ReplicationUnusable, match="unreadable"):
+        rf.verified_replication(tmp_path, identity)
+
+
+def test_set_aside_never_overwrites_an_earlier_rejected_file(tmp_path):
+    for text in (b"first", b"second"):
+        rf.replication_path(tmp_path, 2).parent.mkdir(parents=True, exist_ok=True)
+        rf.replication_path(tmp_path, 2).write_bytes(text)
+        rf.set_aside(tmp_path, 2)
+    rejected = tmp_path / rf.REPLICATIONS_DIR / rf.REJECTED_DIR
+    assert sorted(p.read_bytes() for p in rejected.iterdir()) == [b"first", b"second"]
+
+
+def test_damaged_json_is_a_located_problem(tmp_path):
+    from logistics_sim.errors import ScenarioError
+
+    path = tmp_path / rf.MANIFEST
+    path.write_text('{"a": 1,\n "b": ]}')
+    with pytest.raises(ScenarioError) as info:
+        rf.read_manifest(tmp_path)
+    assert str(info.value).startswith(f"{path}:2:7: (file): not valid JSON (Expecting value)")
+    path.write_text("[1, 2]")
+    with pytest.raises(ScenarioError, match="a manifest is a JSON object"):
+        rf.read_manifest(tmp_path)
