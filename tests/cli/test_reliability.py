@@ -18,11 +18,10 @@ from typer.testing import CliRunner
 from logistics_sim import experiment
 from logistics_sim import runfolder as rf
 from logistics_sim.cli import app
+from testsupport.replicates import fake_replicate
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny.yaml"
-sys.path.insert(0, str(ROOT / "tests" / "unit"))
-from experiment_fixture import fake_replicate  # noqa: E402
 
 runner = CliRunner()
 
@@ -342,8 +341,8 @@ def test_ctrl_c_after_the_optimiser_is_clean(tmp_path):
     out = tmp_path / "run"
     script = textwrap.dedent(f"""
         import os, signal, sys
-        sys.path.insert(0, {str(ROOT / "tests" / "unit")!r})
-        from experiment_fixture import fake_replicate
+        sys.path.insert(0, {str(ROOT / "tests")!r})
+        from testsupport.replicates import fake_replicate
         from logistics_sim.experiment import run
         from logistics_sim.cli import app
 
@@ -369,8 +368,8 @@ def test_ctrl_c_reaching_spawned_workers_prints_no_traceback(tmp_path):
     out = tmp_path / "run"
     script = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(ROOT / "tests" / "unit")!r})
-        from experiment_fixture import slow_replicate
+        sys.path.insert(0, {str(ROOT / "tests")!r})
+        from testsupport.replicates import slow_replicate
         from logistics_sim.experiment import run
         from logistics_sim.cli import app
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,10 +22,9 @@ from logistics_sim import load_scenario
 from logistics_sim import runfolder as rf
 from logistics_sim.errors import ScenarioError
 from logistics_sim.experiment import simulate, stand_in_allocation
+from testsupport.replicates import fake_replicate
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "unit"))
-from experiment_fixture import fake_replicate  # noqa: E402
 
 TINY = load_scenario(ROOT / "scenarios" / "tiny.yaml")
 ALLOCATION = stand_in_allocation(TINY)
