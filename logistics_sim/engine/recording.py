@@ -1,16 +1,20 @@
-"""Flat metric rows appended during a run; one tidy DataFrame built once at the end.
+"""Flat metric rows appended during a run; the tidy frame built from them at the end.
 
-The engine appends plain Python values to column lists (no pandas while the simulation runs, so
-recording costs a list append per value). :meth:`Recorder.frame` then builds the ``daily`` frame
+The engine records plain numbers (no pandas while the simulation runs): a single row is three
+list appends, and a metric recorded every day over fixed dimension rows (a *block*) is one row
+of a preallocated float64 array per day. :meth:`Recorder.frame` then builds the ``daily`` frame
 of docs/engine_contract.md: fixed columns and dtypes, rows sorted by
 ``metric, nation, sector, capability, supply_class, node, day`` so that two runs with the same
-seed give byte-identical frames.
+seed give byte-identical frames. :meth:`Recorder.frames` gives the same rows as consecutive
+frames of bounded size, so a writer can stream a long run without holding its whole frame:
+the numbers cost 8 bytes a value while recorded, the strings of a row only while its piece is
+written.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,6 +40,8 @@ DIMENSIONS: tuple[str, ...] = ("nation", "sector", "capability", "supply_class",
 SORT_KEYS: list[str] = ["metric", *DIMENSIONS, "day"]
 #: ``day`` of whole-run values.
 RUN_DAY = -1
+#: Days of a block held in one preallocated array.
+CHUNK_DAYS = 64
 
 
 Key = tuple[
@@ -43,13 +49,35 @@ Key = tuple[
 ]  # (metric, nation, sector, capability, supply_class, node)
 
 
+@dataclass
+class _Block:
+    """A daily metric over fixed dimension rows: the rows' key ids and one array row per day."""
+
+    keys: np.ndarray  # key id of each dimension row
+    days: list[int] = field(default_factory=list)
+    chunks: list[np.ndarray] = field(default_factory=list)  # (CHUNK_DAYS, len(keys)) each
+
+    def append(self, day: int, values: Sequence[float] | np.ndarray) -> None:
+        """Store one day's values (copied) in the block's next array row."""
+        row = len(self.days) % CHUNK_DAYS
+        if row == 0:
+            self.chunks.append(np.empty((CHUNK_DAYS, len(self.keys)), dtype=np.float64))
+        self.chunks[-1][row] = values
+        self.days.append(day)
+
+    def columns(self, positions: np.ndarray) -> np.ndarray:
+        """The values of the dimension rows at ``positions``, key-major (each key's days)."""
+        by_day = np.concatenate([chunk[:, positions] for chunk in self.chunks])
+        return by_day[: len(self.days)].T.ravel()
+
+
 class Recorder:
     """Collects (day, metric, dimensions, value) rows for one replication.
 
     Two ways in: :meth:`add` for single rows, and :meth:`block` + :meth:`add_block` for a metric
     recorded every day over a fixed list of dimension rows (deployed strength by nation, sector
-    and capability, for example), which stores one list of values per day instead of one row
-    object per value.
+    and capability, for example), which stores one array row of values per day instead of one
+    row object per value.
     """
 
     def __init__(self, horizon_days: int) -> None:
@@ -59,17 +87,10 @@ class Recorder:
         self._row_key: list[int] = []
         self._row_day: list[int] = []
         self._row_value: list[float] = []
-        self._block_keys: list[list[int]] = []
-        self._block_days: list[list[int]] = []
-        # one flat array of doubles per block, a day's row after another: untracked by the
-        # garbage collector and read back without a copy (a list per day was both)
-        self._block_values: list[array[float]] = []
+        self._blocks: list[_Block] = []
 
     def __len__(self) -> int:
-        blocks = sum(
-            len(k) * len(d) for k, d in zip(self._block_keys, self._block_days, strict=True)
-        )
-        return len(self._row_value) + blocks
+        return len(self._row_value) + sum(len(b.keys) * len(b.days) for b in self._blocks)
 
     def _key_id(self, key: Key) -> int:
         kid = self._key_ids.get(key)
@@ -118,44 +139,94 @@ class Recorder:
                 row.get("node", ""),
             )
             keys.append(self._key_id(key))
-        self._block_keys.append(keys)
-        self._block_days.append([])
-        self._block_values.append(array("d"))
-        return len(self._block_keys) - 1
+        self._blocks.append(_Block(np.asarray(keys, dtype=np.int64)))
+        return len(self._blocks) - 1
 
-    def add_block(self, day: int, block_id: int, values: Sequence[float]) -> None:
+    def add_block(self, day: int, block_id: int, values: Sequence[float] | np.ndarray) -> None:
         """Append one day of a block: ``values`` in the order of the block's dimension rows."""
-        if len(values) != len(self._block_keys[block_id]):
-            raise ValueError(
-                f"block {block_id} has {len(self._block_keys[block_id])} rows, got {len(values)}"
-            )
-        self._block_days[block_id].append(day)
-        self._block_values[block_id].extend(values)
+        block = self._blocks[block_id]
+        if len(values) != len(block.keys):
+            raise ValueError(f"block {block_id} has {len(block.keys)} rows, got {len(values)}")
+        block.append(day, values)
 
-    def frame(self, replication: int) -> pd.DataFrame:
-        """The tidy long frame of this run, columns/dtypes/sort as in docs/engine_contract.md."""
-        key_parts = [np.asarray(self._row_key, dtype=np.int64)]
-        day_parts = [np.asarray(self._row_day, dtype=np.int64)]
-        value_parts = [np.asarray(self._row_value, dtype=np.float64)]
-        for keys, days, values in zip(
-            self._block_keys, self._block_days, self._block_values, strict=True
-        ):
-            if not days or not keys:
-                continue
-            # key-major (each key's days in a row): the stable sort below then merges sorted
-            # runs, which it does faster than ordering day-major rows
-            key_parts.append(np.repeat(np.asarray(keys, dtype=np.int64), len(days)))
-            day_parts.append(np.tile(np.asarray(days, dtype=np.int64), len(keys)))
-            by_day = np.frombuffer(values, dtype=np.float64).reshape(len(days), len(keys))
-            value_parts.append(by_day.T.ravel())
-        key_id = np.concatenate(key_parts)
-        day = np.concatenate(day_parts)
-        value = np.concatenate(value_parts)
-        # sort keys once as string tuples, then rows by (key rank, day); stable for duplicates
+    def frame(self, replication: int, metrics: Collection[str] | None = None) -> pd.DataFrame:
+        """The tidy long frame of this run, columns/dtypes/sort as in docs/engine_contract.md.
+
+        With ``metrics``, only those metrics' rows (in the same order).
+        """
+        keys = self._ranked_keys(metrics)
+        return self._frame(replication, keys)
+
+    def frames(self, replication: int, max_rows: int) -> Iterator[pd.DataFrame]:
+        """:meth:`frame`'s rows as consecutive frames of at most ``max_rows`` rows each.
+
+        A frame holds whole keys (every day of a metric's dimension row), so it exceeds
+        ``max_rows`` only for a single key with more rows. Concatenated, they are
+        :meth:`frame`. An empty recorder gives one empty frame.
+        """
+        keys = self._ranked_keys(None)
+        rows = self._rows_per_key()[keys]
+        start, total = 0, 0
+        for i, n in enumerate(rows.tolist()):
+            if total and total + n > max_rows:
+                yield self._frame(replication, keys[start:i])
+                start, total = i, 0
+            total += n
+        if total or start == 0:
+            yield self._frame(replication, keys[start:])
+
+    def _rank(self) -> np.ndarray:
+        """Each key id's position in the sorted order of keys (as string tuples)."""
         rank = np.empty(len(self._keys), dtype=np.int64)
         rank[sorted(range(len(self._keys)), key=self._keys.__getitem__)] = np.arange(
             len(self._keys)
         )
+        return rank
+
+    def _ranked_keys(self, metrics: Collection[str] | None) -> np.ndarray:
+        """Key ids in sort order, those of ``metrics`` only if given."""
+        ranked = np.argsort(self._rank())
+        if metrics is None:
+            return ranked
+        wanted = set(metrics)
+        return ranked[[self._keys[k][0] in wanted for k in ranked.tolist()]]
+
+    def _rows_per_key(self) -> np.ndarray:
+        """Number of rows of each key id."""
+        counts = np.bincount(
+            np.asarray(self._row_key, dtype=np.int64), minlength=len(self._keys)
+        ).astype(np.int64)
+        for block in self._blocks:
+            np.add.at(counts, block.keys, len(block.days))
+        return counts
+
+    def _frame(self, replication: int, key_ids: np.ndarray) -> pd.DataFrame:
+        """The rows of ``key_ids`` (a run of keys in sort order), sorted and typed.
+
+        Parts in recording order (single rows, then each block key-major), then one stable
+        sort by (key rank, day): the same order as sorting every row of the run at once.
+        """
+        selected = np.zeros(len(self._keys), dtype=bool)
+        selected[key_ids] = True
+        row_key = np.asarray(self._row_key, dtype=np.int64)
+        mine = selected[row_key] if len(row_key) else np.zeros(0, dtype=bool)
+        key_parts = [row_key[mine]]
+        day_parts = [np.asarray(self._row_day, dtype=np.int64)[mine]]
+        value_parts = [np.asarray(self._row_value, dtype=np.float64)[mine]]
+        for block in self._blocks:
+            positions = np.flatnonzero(selected[block.keys])
+            if not block.days or not len(positions):
+                continue
+            # key-major (each key's days in a row): the stable sort below then merges sorted
+            # runs, which it does faster than ordering day-major rows
+            days = np.asarray(block.days, dtype=np.int64)
+            key_parts.append(np.repeat(block.keys[positions], len(days)))
+            day_parts.append(np.tile(days, len(positions)))
+            value_parts.append(block.columns(positions))
+        key_id = np.concatenate(key_parts)
+        day = np.concatenate(day_parts)
+        value = np.concatenate(value_parts)
+        rank = self._rank()
         # one integer sort key (rank, day): a stable argsort of it is lexsort's order, faster
         first_day = int(day.min()) if len(day) else 0
         days_spanned = int(day.max()) - first_day + 1 if len(day) else 1

@@ -269,12 +269,12 @@ def test_stock_lost_between_days_is_resupplied_at_once_not_at_the_next_day() -> 
     model = build_model(env, scenario, ALLOCATION, subsystem_rngs(1, 0), Recorder(30))
     engine = next(s for s in model.subsystems if isinstance(s, SustainmentEngine))
     env.run(until=10.5)
-    west = [("west", c) for c in engine.moved]
-    assert all(engine.in_transit_t[k] == 0 for k in west)  # nothing on its way to west yet
+    west = [engine.depots.index[("west", c)] for c in engine.moved]
+    assert (engine.depots.in_transit_t[west] == 0).all()  # nothing on its way to west yet
     assert any(fs.idle for fs in engine.fleets)
     engine.destroy_stock("DEPOT_W", 0.9)
     assert env.now == 10.5
-    assert sum(engine.in_transit_t[k] for k in west) > 0
+    assert engine.depots.in_transit_t[west].sum() > 0
 
 
 def test_us_enabler_fleet_exists_only_with_us_airlift() -> None:
@@ -350,7 +350,7 @@ def _poisson_deliveries(
     sent = 0
 
     def one(load: Load) -> Generator[simpy.Event, Any, None]:
-        engine.in_transit_t[("west", "I")] += load.total_t
+        engine.depots.in_transit_t[engine.depots.index[("west", "I")]] += load.total_t
         start = env.now
         outcome = yield from engine.deliver(load, route, fleet, Fixed(0.0))
         assert outcome.arrived
