@@ -45,6 +45,7 @@ NODE_METRICS = (
     "node_arrivals",
     "node_service_starts",
     "node_capacity_factor",
+    "node_throughput_t",
 )
 
 
@@ -72,6 +73,7 @@ class _NodeState:
     wait_sum: float = 0.0
     wait_n: int = 0
     arrivals: int = 0
+    handled_t: float = 0.0
 
     def advance(self, now: float) -> None:
         """Accumulate busy-server and queue areas up to ``now``."""
@@ -200,12 +202,14 @@ class LocNetwork:
         priority: int = 1,
         in_transit_policy: InTransitPolicy = InTransitPolicy.wait,
         modes: Collection[Mode] = (),
+        tonnes: float = 0.0,
     ) -> Generator[simpy.Event, Any, MoveOutcome]:
         """Move one aggregated movement along ``route`` (a SimPy process body).
 
         ``priority``: lower goes first at node queues. Under ``reroute`` a closed link or node
         ahead makes the movement re-plan from where it is over ``modes`` (default: the modes of
-        the route's links); with no open route it waits.
+        the route's links); with no open route it waits. ``tonnes``: the cargo carried (a
+        supply load), added to each handling node's ``node_throughput_t`` as its handling starts.
         """
         env = self.env
         start = env.now
@@ -245,7 +249,7 @@ class LocNetwork:
             yield env.timeout(days / self.factor(link_id))
             node_state = self._handling_nodes.get(nodes[i + 1])
             if node_state is not None:
-                handled = yield from self._handle(node_state, priority)
+                handled = yield from self._handle(node_state, priority, tonnes)
                 if handled is None:
                     return MoveOutcome(False, env.now - start, wait_days)
                 wait_days += handled
@@ -253,7 +257,7 @@ class LocNetwork:
         return MoveOutcome(True, env.now - start, wait_days)
 
     def _handle(
-        self, state: _NodeState, priority: int
+        self, state: _NodeState, priority: int, tonnes: float = 0.0
     ) -> Generator[simpy.Event, Any, float | None]:
         """Queue for a server, wait while closed, hold the handling; the wait (None: diverted)."""
         env = self.env
@@ -275,6 +279,7 @@ class LocNetwork:
             wait = env.now - arrived_at
             state.wait_sum += wait
             state.wait_n += 1
+            state.handled_t += tonnes
             hold = state.handling.sample(self.rng) / self.factor(node.id)
             yield env.timeout(hold)
             state.advance(env.now)
@@ -299,6 +304,7 @@ class LocNetwork:
             [float(s.arrivals) for s in states],
             [float(s.wait_n) for s in states],
             [self.factor(node_id) for node_id in self._handling_nodes],
+            [s.handled_t for s in states],
         )
         for state in states:
             state.busy_area = 0.0
@@ -306,5 +312,6 @@ class LocNetwork:
             state.wait_sum = 0.0
             state.wait_n = 0
             state.arrivals = 0
+            state.handled_t = 0.0
         for block, column in zip(self._node_blocks, columns, strict=True):
             self.recorder.add_block(day, block, column)

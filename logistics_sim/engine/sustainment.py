@@ -787,6 +787,7 @@ class SustainmentEngine:
             priority=LOADED_PRIORITY,
             in_transit_policy=self.in_transit_policy,
             modes=(fleet.mode,),
+            tonnes=load.total_t,
         )
         depots = self.depots
         if not outcome.arrived:
