@@ -49,6 +49,7 @@ from logistics_sim.catalogue import (
     family_of,
     metric_unit,
 )
+from logistics_sim.engine.reinforcement import CLOSURE_COMPONENTS
 from logistics_sim.scenario import NodeKind, Scenario
 
 #: Views of the metric catalogue (logistics_sim.catalogue), which defines every metric once.
@@ -84,6 +85,11 @@ WHOLE_RUN_INPUTS = (
     "reinforcement_trigger_day",
     "reinforcement_closure_days",
     "reinforcement_on_time",
+    "reinforcement_warning_days",
+    "reinforcement_notice_days",
+    "reinforcement_movement_days",
+    "reinforcement_queue_days",
+    "reinforcement_units_short",
 )
 _EMPTY = pd.DataFrame(
     {
@@ -167,12 +173,30 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
     out["reinforcement_plans_triggered"] = float(reinf.size)
     on_time = rows["reinforcement_on_time"]["value"].to_numpy(dtype="float64")
     out["probability_reinforcement_on_time"] = float(on_time.mean()) if on_time.size else math.nan
+    out.update(closure_components(rows, reinf))
 
     per_node = rows["node_utilisation"].groupby("node")["value"].mean()
     out["max_node_utilisation"] = float(per_node.max()) if per_node.notna().any() else math.nan
     out.update(fleet_metrics(rows["fleet_utilisation"], days))
     out.update(crossing_metrics(rows["node_throughput_t"], days, scenario))
     out.update(surge_other_sectors(all_days, scenario))
+    return out
+
+
+def closure_components(rows: dict[str, pd.DataFrame], closures: np.ndarray) -> dict[str, float]:
+    """The slowest plan's closure as warning, notice, movement and queue days; units short.
+
+    The components are those of the plan whose closure is the run's (the largest); NaN when
+    any plan never closed (as the closure is) or none was triggered. Units short are summed.
+    """
+    out: dict[str, float] = {}
+    slowest = int(np.argmax(closures)) if closures.size and not np.isnan(closures).any() else -1
+    for name in CLOSURE_COMPONENTS:
+        metric = f"reinforcement_{name}_days"
+        values = rows[metric]["value"].to_numpy(dtype="float64")
+        out[metric] = float(values[slowest]) if 0 <= slowest < values.size else math.nan
+    short = rows["reinforcement_units_short"]["value"].to_numpy(dtype="float64")
+    out["reinforcement_units_short"] = float(short.sum()) if short.size else math.nan
     return out
 
 

@@ -574,6 +574,19 @@ class ReadinessTier(Sourced):
     share_of_pool: Fraction
 
 
+class DesignatedReserve(Sourced):
+    """Units a nation holds at home for this plan, outside its rotation pools, at a notice.
+
+    A designated high-readiness reserve: they never rotate, go first when the plan is alerted,
+    and count toward its closure (not toward the nation's deployed strength).
+    """
+
+    nation: NationCode
+    capability: Id
+    units: PosInt
+    notice_to_move_days: Dist = Field(description="Notice to move of each unit (days).")
+
+
 class ReinforcementPlan(Sourced):
     """A threatened sector needs units within a target number of days after the trigger."""
 
@@ -586,6 +599,10 @@ class ReinforcementPlan(Sourced):
     priority: ReinforcementPriority = ReinforcementPriority.shared
     recall_from_dwell: StrictBool = False
     theatre_reserve: tuple[UnitsRequired, ...] = ()
+    designated_reserve: tuple[DesignatedReserve, ...] = Field(
+        default=(),
+        description="Units held at home for this plan out of the rotation (sent first).",
+    )
 
 
 class Reinforcement(Sourced):

@@ -215,7 +215,7 @@ def check_capability_ids_known(s: Scenario) -> Iterable[Finding]:
             if cap not in known:
                 yield unknown(("force", "sector_allocation", sector_id, cap), cap)
     for i, plan in enumerate(s.reinforcement.plans):
-        for field in ("required", "theatre_reserve"):
+        for field in ("required", "theatre_reserve", "designated_reserve"):
             for j, need in enumerate(getattr(plan, field)):
                 if need.capability not in known:
                     yield unknown(
@@ -312,6 +312,19 @@ def check_handover_shorter_than_tour(s: Scenario) -> Iterable[Finding]:
                 f"{nation.code}: handover of {overlap:g} days is not shorter than the tour of "
                 f"{tour:g} days",
             )
+
+
+def check_designated_reserve_nations(s: Scenario) -> Iterable[Finding]:
+    """A designated reserve names a nation of the scenario that has a home node to leave from."""
+    nations = {n.code: n for n in s.nations}
+    for i, plan in enumerate(s.reinforcement.plans):
+        for j, reserve in enumerate(plan.designated_reserve):
+            path = ("reinforcement", "plans", i, "designated_reserve", j, "nation")
+            nation = nations.get(reserve.nation)
+            if nation is None:
+                yield Finding(path, f"unknown nation '{reserve.nation}' (not in nations)")
+            elif nation.home_node is None:
+                yield Finding(path, f"{reserve.nation} has no home_node to send its reserve from")
 
 
 def check_nation_limits_ordered(s: Scenario) -> Iterable[Finding]:
@@ -649,6 +662,7 @@ CHECKS: tuple[Check, ...] = (
     check_link_endpoints_known,
     check_sector_depots,
     check_nation_home_nodes,
+    check_designated_reserve_nations,
     check_fleet_nodes,
     check_strike_targets_known,
     check_capability_ids_known,
