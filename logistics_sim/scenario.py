@@ -381,11 +381,30 @@ class Link(Sourced):
     bidirectional: StrictBool = True
 
 
+class BackgroundLoad(Sourced):
+    """Traffic that is not the force's (Ukraine's military aid and civil trade) at shared nodes.
+
+    ``share`` of each target's handling capacity is taken by that traffic, sampled once per
+    replication and the same at every target; the force gets the rest (its handling takes
+    ``1 / (1 - share)`` times as long). Targets default to every crossing and yard: nodes of
+    kind transshipment, road_crossing, rail_crossing, port and rail_hub.
+    """
+
+    share: Dist = Field(description="Share of capacity taken by others (0-1; capped at 0.95).")
+    targets: tuple[Id, ...] = Field(
+        default=(), description="Nodes it applies to; empty: every crossing and yard."
+    )
+
+
 class Network(Sourced):
     """The lines of communication: nodes and links."""
 
     nodes: tuple[Node, ...] = Field(min_length=1)
     links: tuple[Link, ...] = Field(default=())
+    background_load: BackgroundLoad | None = Field(
+        default=None,
+        description="Others' traffic at crossings and yards (none: all is the force's).",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from logistics_sim.catalogue import CRITERION_METRICS
+from logistics_sim.distributions import sampler
 from logistics_sim.rules.routes import FALLBACK_MODE, RoutePlanner, route_graph
 from logistics_sim.scenario import (
     FairnessKey,
@@ -266,6 +267,21 @@ def check_sector_troops_add_up(s: Scenario) -> Iterable[Finding]:
             f"sector troops add up to {total:,} pax, not the target "
             f"{s.force.target_deployed_pax:,} pax",
         )
+
+
+def check_background_load_targets(s: Scenario) -> Iterable[Finding]:
+    """Background load targets are nodes with handling (a node without it never queues)."""
+    load = s.network.background_load
+    if load is None:
+        return
+    nodes = {n.id: n for n in s.network.nodes}
+    for i, target in enumerate(load.targets):
+        path = ("network", "background_load", "targets", i)
+        node = nodes.get(target)
+        if node is None:
+            yield Finding(path, f"background load target '{target}' is not a node")
+        elif sampler(node.handling_days).mean <= 0:
+            yield _warn(path, f"node '{target}' has no handling: a background load changes nothing")
 
 
 def check_capability_mix_matches_target(s: Scenario) -> Iterable[Finding]:
@@ -663,6 +679,7 @@ CHECKS: tuple[Check, ...] = (
     check_sector_depots,
     check_nation_home_nodes,
     check_designated_reserve_nations,
+    check_background_load_targets,
     check_fleet_nodes,
     check_strike_targets_known,
     check_capability_ids_known,

@@ -40,6 +40,7 @@ SUBSYSTEMS: tuple[str, ...] = (
     "transport",
     "disruption",
     "reinforcement",
+    "background",
 )
 
 #: Scheduling priority of the end-of-day tick: after URGENT (0) and NORMAL (1) events.
@@ -115,7 +116,7 @@ def build_model(
     recorder: Recorder,
 ) -> Model:
     """Build network, force and rotation (and further subsystems) and start the daily tick."""
-    network = LocNetwork(env, scenario, rngs["network"], recorder)
+    network = LocNetwork(env, scenario, rngs["network"], recorder, rngs["background"])
     slots_by_group = allocation_units(allocation, scenario)
     slots = build_slots(scenario, slots_by_group)
     pools = pool_sizes(scenario, network, slots, allocation)

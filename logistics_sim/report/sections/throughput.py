@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from logistics_sim.catalogue import CROSSING_SHARE, CROSSING_T_PER_DAY, FLEET_UTILISATION
 from logistics_sim.report.findings import busiest_resources, per_entity
-from logistics_sim.report.format import num, pct, pct_interval
+from logistics_sim.report.format import dist_text, num, pct, pct_interval
 from logistics_sim.report.rundata import RunData
 from logistics_sim.report.sections.elements import Section, Table
 
@@ -56,6 +56,15 @@ def throughput_section(run: RunData) -> Section:
         "crossing handled per day against the capacity cited for it in the scenario (a "
         "crossing with no traffic carried none of the force's supply)."
     )
+    load = run.scenario.network.background_load
+    if load is not None:
+        where = ", ".join(load.targets) if load.targets else "every crossing, yard and port"
+        sec.paragraphs.append(
+            f"Shared capacity: others' traffic (Ukraine's military aid and civil trade) takes a "
+            f"share of the handling at {where}, drawn once per replication "
+            f"({dist_text(load.share)}); the force gets the rest. Sweep it in one line: "
+            "`logistics-sim sweep FILE --set network.background_load.share=0,0.25,0.5`."
+        )
     for table in (fleets, crossings):
         if table is not None:
             sec.tables.append(table)
