@@ -325,6 +325,13 @@ class Rotation(Sourced):
         default=False, description="Reliefs take over equipment in theatre; only personnel move."
     )
     personnel_mode: Mode = Mode.air
+    personnel_by_airlift: StrictBool = Field(
+        default=False,
+        description=(
+            "Troops' air legs are flown by the air fleets' aircraft (sorties limited by fleet "
+            "size, payload_pax and the air hubs' MOG), by ground when the fleet is short."
+        ),
+    )
     equipment_mode: Mode = Mode.rail
     home_defence_floor: Fraction = Field(
         default=0.5, description="Share of each nation's land forces that stays home."

@@ -22,6 +22,7 @@ import simpy
 from simpy.core import EmptySchedule
 from simpy.events import Event, EventPriority
 
+from logistics_sim.engine.airlift import Airlift
 from logistics_sim.engine.disruption import DisruptionEngine
 from logistics_sim.engine.force import ForceState, allocation_units, build_slots
 from logistics_sim.engine.network import LocNetwork
@@ -41,6 +42,7 @@ SUBSYSTEMS: tuple[str, ...] = (
     "disruption",
     "reinforcement",
     "background",
+    "airlift",
 )
 
 #: Scheduling priority of the end-of-day tick: after URGENT (0) and NORMAL (1) events.
@@ -121,8 +123,13 @@ def build_model(
     slots = build_slots(scenario, slots_by_group)
     pools = pool_sizes(scenario, network, slots, allocation)
     force = ForceState.build(scenario, slots_by_group, pools)
-    rotation = RotationEngine(env, scenario, force, network, recorder)
+    airlift = None
+    if scenario.rotation.personnel_by_airlift:
+        airlift = Airlift(env, scenario, network, rngs["airlift"], recorder)
+    rotation = RotationEngine(env, scenario, force, network, recorder, airlift)
     model = Model(env, scenario, recorder, network, force, rotation, [network, rotation])
+    if airlift is not None:
+        model.subsystems.append(airlift)
     reinforcement = ReinforcementEngine(
         env, scenario, force, network, rotation, rngs["reinforcement"], recorder
     )

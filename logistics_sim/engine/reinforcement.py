@@ -254,10 +254,12 @@ class ReinforcementEngine:
                 sent += 1
         return sent
 
-    def _timed_move(self, legs: Legs, priority: int) -> Generator[simpy.Event, Any, float]:
+    def _timed_move(
+        self, legs: Legs, priority: int, pax: int
+    ) -> Generator[simpy.Event, Any, float]:
         """Move a unit's legs; the days the move took."""
         start = self.env.now
-        yield from self.rotation.move_unit(legs, priority)
+        yield from self.rotation.move_unit(legs, priority, pax)
         return float(self.env.now - start)
 
     def _send_unit(
@@ -267,7 +269,7 @@ class ReinforcementEngine:
         if notice > 0:
             yield self.env.timeout(notice)
         self.force.depart(unit)
-        took = yield from self._timed_move(legs, priority)
+        took = yield from self._timed_move(legs, priority, unit.pax)
         self.force.station(unit, state.plan.sector, self.env.now)
         self._arrived(state, unit.pax, Arrival(notice, legs.planned_days, took - legs.planned_days))
 
@@ -277,7 +279,7 @@ class ReinforcementEngine:
         """A designated reserve unit: its notice, then its move from home."""
         if notice > 0:
             yield self.env.timeout(notice)
-        took = yield from self._timed_move(legs, priority)
+        took = yield from self._timed_move(legs, priority, pax)
         self._arrived(state, pax, Arrival(notice, legs.planned_days, took - legs.planned_days))
 
     def _send_reserve(

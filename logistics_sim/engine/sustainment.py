@@ -90,6 +90,7 @@ import numpy as np
 import simpy
 
 from logistics_sim.distributions import Sampler, sampler
+from logistics_sim.engine.airlift import air_fleets
 from logistics_sim.engine.force import ForceState
 from logistics_sim.engine.network import LocNetwork, MoveOutcome, Route
 from logistics_sim.engine.recording import Recorder
@@ -463,7 +464,12 @@ class SustainmentEngine:
 
         # fleets and the stocks at their bases
         airlift = scenario.us_enablers.airlift.enabled
-        self.fleets = [self._fleet_state(f) for f in sus.fleets if airlift or not f.us_enabler]
+        flying_troops = scenario.rotation.personnel_by_airlift  # the airlift has the aircraft
+        self.fleets = [
+            self._fleet_state(f)
+            for f in sus.fleets
+            if (airlift or not f.us_enabler) and not (flying_troops and f in air_fleets(scenario))
+        ]
         force_share = {
             c: math.fsum(self.planned_rate[(s, c)] for s in self.sectors) for c in self.moved
         }
