@@ -520,6 +520,13 @@ class RandomStrikes(Sourced):
     stock_destroyed_share: Fraction = Field(
         default=0.0, description="Share of the stock held at the struck node destroyed."
     )
+    sabotage: StrictBool = Field(
+        default=False,
+        description="Sabotage in the rear: US air defence changes neither its rate nor its damage.",
+    )
+    enabled: StrictBool = Field(
+        default=True, description="Off: drawn (so other groups keep their strikes) but not applied."
+    )
 
 
 class Season(Sourced):
