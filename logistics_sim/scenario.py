@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    model_validator,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -435,9 +436,16 @@ class SupplyClass(Sourced):
 
 
 class StockPolicy(Sourced):
-    """Forward depot stock policy in days of supply: reorder point and order-up-to level."""
+    """Forward depot stock policy in days of supply: reorder point and order-up-to level.
 
-    initial_days_of_supply: NonNegFloat
+    Without ``initial_days_of_supply`` each depot starts at its order-up-to level for the force
+    of its sector: full, as a policy that fits the force would leave it.
+    """
+
+    initial_days_of_supply: NonNegFloat = Field(
+        default=None,  # type: ignore[assignment]  # filled from order_up_to_days below
+        description="Stock each depot starts with (default: order_up_to_days).",
+    )
     reorder_point_days: NonNegFloat
     order_up_to_days: PosFloat = Field(
         description="Below the reorder point, the position is brought up to this level "
@@ -449,6 +457,15 @@ class StockPolicy(Sourced):
         "number of lots of this many days of supply that brings the position to the reorder "
         "point or above (none = order up to order_up_to_days).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _start_full(cls, data: Any) -> Any:
+        """A policy without an initial level starts at its order-up-to level."""
+        missing = isinstance(data, dict) and data.get("initial_days_of_supply") is None
+        if missing and "order_up_to_days" in data:
+            return {**data, "initial_days_of_supply": data["order_up_to_days"]}
+        return data
 
 
 class Fleet(Sourced):
