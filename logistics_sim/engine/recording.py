@@ -42,6 +42,8 @@ SORT_KEYS: list[str] = ["metric", *DIMENSIONS, "day"]
 RUN_DAY = -1
 #: Days of a block held in one preallocated array.
 CHUNK_DAYS = 64
+#: Rows built at a time for a categorical frame (bounds the sort's temporary arrays).
+PIECE_ROWS = 200_000
 
 
 Key = tuple[
@@ -149,31 +151,53 @@ class Recorder:
             raise ValueError(f"block {block_id} has {len(block.keys)} rows, got {len(values)}")
         block.append(day, values)
 
-    def frame(self, replication: int, metrics: Collection[str] | None = None) -> pd.DataFrame:
+    def frame(
+        self,
+        replication: int,
+        metrics: Collection[str] | None = None,
+        *,
+        categorical: bool = False,
+    ) -> pd.DataFrame:
         """The tidy long frame of this run, columns/dtypes/sort as in docs/engine_contract.md.
 
-        With ``metrics``, only those metrics' rows (in the same order).
+        With ``metrics``, only those metrics' rows (in the same order). ``categorical`` gives
+        the string columns as pandas categoricals instead: the same rows and values in a
+        fraction of the memory (built piece by piece, no row ever a Python string), for a
+        reader that only computes with them.
         """
         keys = self._ranked_keys(metrics)
-        return self._frame(replication, keys)
+        if not categorical:
+            return _to_frame(self._table(replication, keys))
+        return self._categorical_frame(replication, keys)
 
     def frames(self, replication: int, max_rows: int) -> Iterator[pd.DataFrame]:
         """:meth:`frame`'s rows as consecutive frames of at most ``max_rows`` rows each.
 
-        A frame holds whole keys (every day of a metric's dimension row), so it exceeds
-        ``max_rows`` only for a single key with more rows. Concatenated, they are
-        :meth:`frame`. An empty recorder gives one empty frame.
+        Concatenated, they are :meth:`frame` (see :meth:`tables`).
         """
-        keys = self._ranked_keys(None)
+        return map(_to_frame, self.tables(replication, max_rows))
+
+    def tables(self, replication: int, max_rows: int) -> Iterator[pa.Table]:
+        """:meth:`frame`'s rows as consecutive Arrow tables of at most ``max_rows`` rows each.
+
+        A table holds whole keys (every day of a metric's dimension row), so it exceeds
+        ``max_rows`` only for a single key with more rows. Strings are Arrow strings, numbers
+        as in the frame. An empty recorder gives one empty table.
+        """
+        for part in self._pieces(self._ranked_keys(None), max_rows):
+            yield self._table(replication, part)
+
+    def _pieces(self, keys: np.ndarray, max_rows: int) -> Iterator[np.ndarray]:
+        """``keys`` (in sort order) cut into consecutive runs of about ``max_rows`` rows."""
         rows = self._rows_per_key()[keys]
         start, total = 0, 0
         for i, n in enumerate(rows.tolist()):
             if total and total + n > max_rows:
-                yield self._frame(replication, keys[start:i])
+                yield keys[start:i]
                 start, total = i, 0
             total += n
         if total or start == 0:
-            yield self._frame(replication, keys[start:])
+            yield keys[start:]
 
     def _rank(self) -> np.ndarray:
         """Each key id's position in the sorted order of keys (as string tuples)."""
@@ -200,8 +224,8 @@ class Recorder:
             np.add.at(counts, block.keys, len(block.days))
         return counts
 
-    def _frame(self, replication: int, key_ids: np.ndarray) -> pd.DataFrame:
-        """The rows of ``key_ids`` (a run of keys in sort order), sorted and typed.
+    def _sorted_rows(self, key_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Key id, day and value of the rows of ``key_ids`` (keys in sort order), sorted.
 
         Parts in recording order (single rows, then each block key-major), then one stable
         sort by (key rank, day): the same order as sorting every row of the run at once.
@@ -231,10 +255,14 @@ class Recorder:
         first_day = int(day.min()) if len(day) else 0
         days_spanned = int(day.max()) - first_day + 1 if len(day) else 1
         order = np.argsort(rank[key_id] * days_spanned + (day - first_day), kind="stable")
-        key_id = key_id[order]
+        return key_id[order], day[order].astype(np.int32), value[order]
+
+    def _table(self, replication: int, key_ids: np.ndarray) -> pa.Table:
+        """The rows of ``key_ids`` (a run of keys in sort order) as an Arrow table, typed."""
+        key_id, day, value = self._sorted_rows(key_ids)
         data: dict[str, Any] = {
-            "replication": np.full(len(order), replication, dtype=np.int32),
-            "day": day[order].astype(np.int32),
+            "replication": pa.array(np.full(len(key_id), replication, dtype=np.int32)),
+            "day": pa.array(day),
         }
         # a key's rows are contiguous once sorted: each string column is one run per key,
         # decoded by Arrow (three times faster than taking a string per row)
@@ -243,8 +271,48 @@ class Recorder:
         run_ends = pa.array(ends, pa.int64())
         run_keys = pa.array(key_id[starts])
         for j, column in enumerate(("metric", *DIMENSIONS)):
-            labels = pa.array([key[j] for key in self._keys], pa.large_string())
+            labels = pa.array([key[j] for key in self._keys], pa.string())
             runs = pa.RunEndEncodedArray.from_arrays(run_ends, pc.take(labels, run_keys))
-            data[column] = pd.array(pc.run_end_decode(runs), dtype="string")
-        data["value"] = value[order]
+            data[column] = pc.run_end_decode(runs)
+        data["value"] = pa.array(value, from_pandas=True)  # NaN as null, as from a frame
+        return pa.table([data[c] for c in COLUMNS], names=list(COLUMNS))
+
+    def _categorical_frame(self, replication: int, key_ids: np.ndarray) -> pd.DataFrame:
+        """The rows of ``key_ids`` (in sort order) with categorical string columns.
+
+        Sorted piece by piece into preallocated columns, so the temporary arrays of the sort
+        stay small; each string column is one code per row into its sorted labels.
+        """
+        n = int(self._rows_per_key()[key_ids].sum())
+        day = np.empty(n, dtype=np.int32)
+        value = np.empty(n, dtype=np.float64)
+        key_of_row = np.empty(n, dtype=np.int32)
+        at = 0
+        for part in self._pieces(key_ids, PIECE_ROWS):
+            part_key, part_day, part_value = self._sorted_rows(part)
+            end = at + len(part_key)
+            key_of_row[at:end], day[at:end], value[at:end] = part_key, part_day, part_value
+            at = end
+        data: dict[str, Any] = {
+            "replication": np.full(n, replication, dtype=np.int32),
+            "day": day,
+        }
+        for j, column in enumerate(("metric", *DIMENSIONS)):
+            labels = [key[j] for key in self._keys]
+            categories = sorted(set(labels))
+            codes = np.searchsorted(categories, labels).astype(np.int32)
+            data[column] = pd.Categorical.from_codes(codes[key_of_row], pd.Index(categories))
+        data["value"] = value
         return pd.DataFrame(data, columns=list(COLUMNS))
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """The contract's frame of a recorder table: int32 and float64 numbers, pandas strings."""
+    data: dict[str, Any] = {}
+    for column in COLUMNS:
+        values = table.column(column)
+        if pa.types.is_string(values.type):
+            data[column] = pd.array(values.combine_chunks(), dtype="string")
+        else:
+            data[column] = values.to_numpy()
+    return pd.DataFrame(data, columns=list(COLUMNS))

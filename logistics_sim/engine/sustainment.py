@@ -402,7 +402,7 @@ class HubStocks:
     def available_t(self, base: str, supply_class: str) -> float:
         """Tonnes of the class a fleet at ``base`` can load (inf at a national source)."""
         i = self.index.get((base, supply_class))
-        return math.inf if i is None else float(self.level_t[i])
+        return math.inf if i is None else self.level_t.item(i)
 
 
 class SustainmentEngine:
@@ -459,6 +459,7 @@ class SustainmentEngine:
             [capacity_t[key] for key in moved_keys],
             [min(capacity_t[key], initial_days * self.planned_rate[key]) for key in moved_keys],
         )
+        self._capacity_list: list[float] = self.depots.capacity_t.tolist()
         # the depot node of each key, for strikes
         self._key_depot = np.array([self.depot_of[s] for s, _ in moved_keys], dtype=object)
 
@@ -550,6 +551,9 @@ class SustainmentEngine:
         depots = self.depots
         depots.rate_t_per_day = self.rate_t_per_day[self._moved_at]
         depots.reorder_t = self.policy.reorder_point_days * depots.rate_t_per_day
+        # the same as Python floats for the dispatch rule, which reads one entry at a time
+        self._rate_list: list[float] = depots.rate_t_per_day.tolist()
+        self._reorder_list: list[float] = depots.reorder_t.tolist()
 
     # -- dispatch ------------------------------------------------------------------------------
 
@@ -647,23 +651,20 @@ class SustainmentEngine:
         """
         hubs, base = self.hubs, fs.fleet.base_node
         depots = self.depots
-        stock, in_transit, reorder_t, rate = (
-            depots.stock_t,
-            depots.in_transit_t,
-            depots.reorder_t,
-            depots.rate_t_per_day,
-        )
-        policy, capacity, keys = self.policy, depots.capacity_t, depots.keys
+        # single entries as Python floats (.item): this loop runs on every decision
+        stock, in_transit = depots.stock_t, depots.in_transit_t
+        rate, reorder_t, capacity = self._rate_list, self._reorder_list, self._capacity_list
+        policy, keys = self.policy, depots.keys
         best_days, best_sector = math.inf, ""
         for i in sorted(self._maybe_below & fs.key_ids):  # scenario order: ties go to the first
             key = keys[i]
-            rate_t = float(rate[i])
-            position = float(stock[i] + in_transit[i])
+            rate_t = rate[i]
+            position = stock.item(i) + in_transit.item(i)
             if rate_t <= 0 or position >= reorder_t[i]:
                 self._maybe_below.discard(i)  # resupplied: noted again if it falls
                 continue
             available = hubs.available_t(base, key[1])
-            if min(order_need_t(position, rate_t, float(capacity[i]), policy), available) <= 0:
+            if min(order_need_t(position, rate_t, capacity[i], policy), available) <= 0:
                 continue
             days = position / rate_t
             if days < best_days or not best_sector:
@@ -680,9 +681,9 @@ class SustainmentEngine:
                 DepotClassState(
                     sector,
                     c,
-                    float(depots.stock_t[i] + depots.in_transit_t[i]),
-                    float(depots.rate_t_per_day[i]),
-                    float(depots.capacity_t[i]),
+                    depots.stock_t.item(i) + depots.in_transit_t.item(i),
+                    self._rate_list[i],
+                    self._capacity_list[i],
                     self.hubs.available_t(base, c),
                 )
             )
