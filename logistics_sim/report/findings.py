@@ -275,6 +275,22 @@ class Resource:
     why: str
 
 
+#: Per-entity summary metrics that measure a resource's load: kind, metric prefix, why it binds.
+RESOURCE_FAMILIES: tuple[tuple[str, str, str], ...] = (
+    (
+        "fleet",
+        "fleet_utilisation",
+        "its vehicles are on the road or rails, loading or unloading that share of the time: "
+        "more demand waits for a free vehicle",
+    ),
+    (
+        "crossing",
+        "crossing_throughput_share",
+        "its supply tonnes per day against the capacity cited for it",
+    ),
+)
+
+
 def busiest_resources(run: RunData) -> list[Resource]:
     """Every fleet's and crossing's load and the busiest node's, busiest first.
 
@@ -282,26 +298,11 @@ def busiest_resources(run: RunData) -> list[Resource]:
     crossing's its supply tonnes over its cited capacity.
     """
     metrics = run.summary.get("metrics", {})
-    out: list[Resource] = []
-    for fleet, entry in per_entity(metrics, "fleet_utilisation").items():
-        out.append(
-            Resource(
-                "fleet",
-                fleet,
-                float(entry["mean"]),
-                "its vehicles are on the road or rails, loading or unloading that share of "
-                "the time: more demand waits for a free vehicle",
-            )
-        )
-    for node, entry in per_entity(metrics, "crossing_throughput_share").items():
-        out.append(
-            Resource(
-                "crossing",
-                node,
-                float(entry["mean"]),
-                "its supply tonnes per day against the capacity cited for it",
-            )
-        )
+    out = [
+        Resource(kind, entity, float(entry["mean"]), why)
+        for kind, prefix, why in RESOURCE_FAMILIES
+        for entity, entry in per_entity(metrics, prefix).items()
+    ]
     busy = busiest_node(run)
     if busy is not None:
         node, mean_share, _ = busy
