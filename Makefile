@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/ukraine_reassurance_150k.yaml
 
-.PHONY: setup report test test-fast bench lint schema clean
+.PHONY: setup report test test-fast bench bench-test lint schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# make_test_s for the bench table: `make test` on a fresh clone of HEAD (minutes)
+bench-test: $(STAMP)
+	$(BIN)/python -m benchmarks.make_test
 
 lint: $(STAMP)
 	$(BIN)/ruff check logistics_sim optimisation tests benchmarks

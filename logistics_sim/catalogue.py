@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+#: Units of metrics that cannot exceed 1 (their intervals are clipped there).
+BOUNDED_UNITS = frozenset({"share", "probability"})
+
 
 class MetricKind(Enum):
     """How a metric is measured, which decides its warm-up, its interval and its counts.
@@ -47,7 +50,7 @@ class Metric:
     @property
     def bounded(self) -> bool:
         """Whether the metric cannot exceed 1 (a share or a probability)."""
-        return self.unit in ("share", "probability")
+        return self.unit in BOUNDED_UNITS
 
     @property
     def criterion(self) -> bool:
@@ -117,6 +120,52 @@ CATALOGUE: tuple[Metric, ...] = (
         "the largest over nodes of the node's mean daily utilisation",
     ),
     Metric(
+        "reinforcement_warning_days",
+        "days",
+        _C,
+        "of the slowest plan: days its alert came before the trigger (a credit on closure)",
+        gate="reinforcement_plans_triggered",
+    ),
+    Metric(
+        "reinforcement_notice_days",
+        "days",
+        _C,
+        "of the slowest plan: the notice to move of the unit whose arrival closed it",
+        gate="reinforcement_plans_triggered",
+    ),
+    Metric(
+        "reinforcement_movement_days",
+        "days",
+        _C,
+        "of the slowest plan: the planned (uncongested) move days of the deciding unit",
+        gate="reinforcement_plans_triggered",
+    ),
+    Metric(
+        "reinforcement_queue_days",
+        "days",
+        _C,
+        "of the slowest plan: the deciding unit's move beyond its plan (queues, closures)",
+        gate="reinforcement_plans_triggered",
+    ),
+    Metric(
+        "reinforcement_units_short",
+        "units",
+        _N,
+        "units the triggered plans needed but could find nowhere (summed over plans)",
+    ),
+    Metric(
+        "max_fleet_utilisation",
+        "share",
+        _D,
+        "the largest over transport fleets of the fleet's mean daily utilisation",
+    ),
+    Metric(
+        "max_crossing_throughput_share",
+        "share of capacity",
+        _D,
+        "the largest over crossings with a cited capacity of mean supply t/day over that capacity",
+    ),
+    Metric(
         "reinforcement_plans_triggered",
         "plans",
         _N,
@@ -142,6 +191,52 @@ CATALOGUE: tuple[Metric, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class MetricFamily:
+    """Metrics measured once per entity (a fleet, a crossing): ``<prefix>:<entity id>``.
+
+    They follow the catalogue in summary.json and replication_metrics.csv, sorted by name; no
+    criterion may name them (the entities differ between scenarios).
+    """
+
+    prefix: str
+    unit: str
+    kind: MetricKind
+    description: str
+
+    def name(self, entity: str) -> str:
+        """The metric's name for one entity."""
+        return f"{self.prefix}:{entity}"
+
+
+#: Per-entity metrics: each fleet's use, each crossing's supply tonnes against its capacity.
+FAMILIES: tuple[MetricFamily, ...] = (
+    MetricFamily("fleet_utilisation", "share", _D, "mean daily utilisation of the fleet"),
+    MetricFamily(
+        "crossing_throughput_t_per_day",
+        "t/day",
+        _D,
+        "mean supply tonnes per day handled at the crossing",
+    ),
+    MetricFamily(
+        "crossing_throughput_share",
+        "share of capacity",
+        _D,
+        "mean supply t/day at the crossing over its cited throughput_t_per_day",
+    ),
+)
+FLEET_UTILISATION, CROSSING_T_PER_DAY, CROSSING_SHARE = FAMILIES
+
+
+def family_of(name: str) -> MetricFamily | None:
+    """The per-entity family a metric name belongs to (None for a catalogue name)."""
+    prefix, sep, _ = name.partition(":")
+    if not sep:
+        return None
+    return next((f for f in FAMILIES if f.prefix == prefix), None)
+
+
 METRICS: dict[str, Metric] = {m.name: m for m in CATALOGUE}
 #: Names a feasibility criterion may use.
 CRITERION_METRICS: frozenset[str] = frozenset(m.name for m in CATALOGUE if m.criterion)
@@ -150,4 +245,7 @@ CRITERION_METRICS: frozenset[str] = frozenset(m.name for m in CATALOGUE if m.cri
 def metric_unit(name: str) -> str:
     """The unit of a summary metric ('' for a name not in the catalogue)."""
     metric = METRICS.get(name)
-    return metric.unit if metric is not None else ""
+    if metric is not None:
+        return metric.unit
+    family = family_of(name)
+    return family.unit if family is not None else ""

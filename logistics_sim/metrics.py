@@ -39,8 +39,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from logistics_sim.catalogue import CATALOGUE, METRICS, MetricKind
-from logistics_sim.scenario import Scenario
+from logistics_sim.catalogue import (
+    BOUNDED_UNITS,
+    CATALOGUE,
+    CROSSING_SHARE,
+    CROSSING_T_PER_DAY,
+    FLEET_UTILISATION,
+    MetricKind,
+    family_of,
+    metric_unit,
+)
+from logistics_sim.engine.reinforcement import CLOSURE_COMPONENTS
+from logistics_sim.scenario import NodeKind, Scenario
 
 #: Views of the metric catalogue (logistics_sim.catalogue), which defines every metric once.
 METRIC_UNITS: dict[str, str] = {m.name: m.unit for m in CATALOGUE}
@@ -67,12 +77,19 @@ DAILY_INPUTS = (
     "shortfall_t",
     "days_of_supply",
     "node_utilisation",
+    "fleet_utilisation",
+    "node_throughput_t",
 )
 WHOLE_RUN_INPUTS = (
     "initial_deployment_closure_days",
     "reinforcement_trigger_day",
     "reinforcement_closure_days",
     "reinforcement_on_time",
+    "reinforcement_warning_days",
+    "reinforcement_notice_days",
+    "reinforcement_movement_days",
+    "reinforcement_queue_days",
+    "reinforcement_units_short",
 )
 _EMPTY = pd.DataFrame(
     {
@@ -156,10 +173,79 @@ def replication_metrics(daily: pd.DataFrame, scenario: Scenario) -> dict[str, fl
     out["reinforcement_plans_triggered"] = float(reinf.size)
     on_time = rows["reinforcement_on_time"]["value"].to_numpy(dtype="float64")
     out["probability_reinforcement_on_time"] = float(on_time.mean()) if on_time.size else math.nan
+    out.update(closure_components(rows, reinf))
 
     per_node = rows["node_utilisation"].groupby("node")["value"].mean()
     out["max_node_utilisation"] = float(per_node.max()) if per_node.notna().any() else math.nan
+    out.update(fleet_metrics(rows["fleet_utilisation"], days))
+    out.update(crossing_metrics(rows["node_throughput_t"], days, scenario))
     out.update(surge_other_sectors(all_days, scenario))
+    return out
+
+
+def closure_components(rows: dict[str, pd.DataFrame], closures: np.ndarray) -> dict[str, float]:
+    """The slowest plan's closure as warning, notice, movement and queue days; units short.
+
+    The components are those of the plan whose closure is the run's (the largest); NaN when
+    any plan never closed (as the closure is) or none was triggered. Units short are summed.
+    """
+    out: dict[str, float] = {}
+    slowest = int(np.argmax(closures)) if closures.size and not np.isnan(closures).any() else -1
+    for name in CLOSURE_COMPONENTS:
+        metric = f"reinforcement_{name}_days"
+        values = rows[metric]["value"].to_numpy(dtype="float64")
+        out[metric] = float(values[slowest]) if 0 <= slowest < values.size else math.nan
+    short = rows["reinforcement_units_short"]["value"].to_numpy(dtype="float64")
+    out["reinforcement_units_short"] = float(short.sum()) if short.size else math.nan
+    return out
+
+
+#: Node kinds whose throughput the report sets against capacity: where supply enters Ukraine
+#: or the theatre (gauge changes, border crossings, ports and air hubs).
+CROSSING_KINDS = frozenset(
+    {
+        NodeKind.transshipment,
+        NodeKind.road_crossing,
+        NodeKind.rail_crossing,
+        NodeKind.port,
+        NodeKind.air_hub,
+    }
+)
+
+
+def fleet_metrics(rows: pd.DataFrame, days: pd.Index) -> dict[str, float]:
+    """Each fleet's mean daily utilisation after the warm-up, and the largest of them."""
+    out: dict[str, float] = {}
+    if len(days) == 0:
+        out["max_fleet_utilisation"] = math.nan
+        return out
+    per_fleet = rows.groupby("node", observed=True)["value"].mean()
+    for fleet, value in sorted(per_fleet.items()):
+        out[FLEET_UTILISATION.name(str(fleet))] = float(value)
+    out["max_fleet_utilisation"] = float(per_fleet.max()) if per_fleet.size else math.nan
+    return out
+
+
+def crossing_metrics(rows: pd.DataFrame, days: pd.Index, scenario: Scenario) -> dict[str, float]:
+    """Supply tonnes per day at each crossing, and against its cited throughput capacity.
+
+    Tonnes per day are the mean over the days after the warm-up (days without a row count 0);
+    the share divides by the node's ``throughput_t_per_day`` where the scenario cites one.
+    """
+    out: dict[str, float] = {}
+    shares: list[float] = []
+    crossings = [n for n in scenario.network.nodes if n.kind in CROSSING_KINDS]
+    totals = rows.groupby("node", observed=True)["value"].sum()
+    for node in sorted(crossings, key=lambda n: n.id):
+        if node.id not in totals.index:
+            continue  # a node without handling records nothing
+        t_per_day = float(totals[node.id]) / len(days) if len(days) else math.nan
+        out[CROSSING_T_PER_DAY.name(node.id)] = t_per_day
+        if node.throughput_t_per_day is not None:
+            share = t_per_day / node.throughput_t_per_day
+            out[CROSSING_SHARE.name(node.id)] = share
+            shares.append(share)
+    out["max_crossing_throughput_share"] = max(shares) if shares else math.nan
     return out
 
 
@@ -215,10 +301,14 @@ def surge_other_sectors(rows: dict[str, pd.DataFrame], scenario: Scenario) -> di
 
 
 def metrics_frame(rows: Iterable[tuple[int, dict[str, float]]]) -> pd.DataFrame:
-    """Per-replication metrics as a frame indexed by replication (sorted), one column a metric."""
+    """Per-replication metrics as a frame indexed by replication (sorted), one column a metric.
+
+    The catalogue's metrics in its order, then the per-entity ones (catalogue.FAMILIES) sorted.
+    """
     records = {rep: values for rep, values in rows}
     frame = pd.DataFrame.from_dict(records, orient="index", dtype="float64")
-    frame = frame.reindex(columns=list(SUMMARY_METRICS)).sort_index()
+    per_entity = sorted(str(c) for c in frame.columns if family_of(str(c)) is not None)
+    frame = frame.reindex(columns=[*SUMMARY_METRICS, *per_entity]).sort_index()
     frame.index = frame.index.astype("int64")
     frame.index.name = "replication"
     return frame
@@ -301,7 +391,7 @@ def metric_ci(name: str, values: Iterable[float], confidence: float = 0.95) -> M
     """
     interval = wilson_ci if name in PROPORTION_METRICS else mean_ci
     ci = interval(values, confidence)
-    upper = 1.0 if name in METRICS and METRICS[name].bounded else math.inf
+    upper = 1.0 if metric_unit(name) in BOUNDED_UNITS else math.inf
     low = ci.ci_low if math.isnan(ci.ci_low) else max(ci.ci_low, 0.0)
     high = ci.ci_high if math.isnan(ci.ci_high) else min(ci.ci_high, upper)
     return MeanCI(ci.mean, low, high, ci.n)
@@ -316,7 +406,7 @@ def summarise(per_replication: pd.DataFrame, confidence: float = 0.95) -> dict[s
             "mean": ci.mean,
             "ci_low": ci.ci_low,
             "ci_high": ci.ci_high,
-            "unit": METRIC_UNITS.get(name, ""),
+            "unit": metric_unit(str(name)),
             "n": ci.n,
         }
         if name in CLOSURE_METRICS:

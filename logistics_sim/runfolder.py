@@ -17,9 +17,9 @@ import os
 import platform
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -80,11 +80,16 @@ class ReplicationUnusable(Exception):
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via temp file + fsync + rename (readers see all or nothing)."""
+    write_atomic(path, lambda handle: handle.write(data))
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Let ``write`` fill a temp file beside ``path``, then fsync and rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -212,14 +217,37 @@ def daily_to_parquet_bytes(
     can tell a file of this run from one copied over it or left by another run.
     """
     frame = daily if normalised else normalise_daily(daily)
-    table = pa.Table.from_pandas(frame, schema=DAILY_SCHEMA, preserve_index=False)
-    metadata = {IDENTITY_KEY: json.dumps(identity, sort_keys=True).encode()} if identity else None
-    table = table.replace_schema_metadata(metadata)
     sink = io.BytesIO()
-    # a replication is one row group holding every nation, sector and node, so min/max
-    # statistics on those columns prune nothing; they took a quarter of the write
-    pq.write_table(table, sink, compression="zstd", write_statistics=list(STATISTICS_COLUMNS))
+    write_daily_tables(sink, [daily_table(frame)], identity)
     return sink.getvalue()
+
+
+def daily_table(normalised: pd.DataFrame) -> pa.Table:
+    """A normalised daily frame as an Arrow table of DAILY_SCHEMA (no pandas metadata)."""
+    table = pa.Table.from_pandas(normalised, schema=DAILY_SCHEMA, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def write_daily_tables(
+    sink: BinaryIO, tables: Iterable[pa.Table], identity: dict[str, Any] | None = None
+) -> None:
+    """Write consecutive pieces of one replication's daily rows as a Parquet file to ``sink``.
+
+    Each piece (cast to DAILY_SCHEMA) is written and dropped before the next is asked for, so
+    a long run is written without its whole frame in memory; the rows read back are the
+    pieces' rows in order, whatever the row groups. ``identity`` (``replication_identity``)
+    is stored in the file's metadata, so a resume can tell a file of this run from one copied
+    over it or left by another run.
+    """
+    metadata = {IDENTITY_KEY: json.dumps(identity, sort_keys=True).encode()} if identity else None
+    schema = DAILY_SCHEMA.with_metadata(metadata) if metadata else DAILY_SCHEMA
+    # min/max statistics on the nation, sector and node columns prune nothing (every row
+    # group holds them all); they took a quarter of the write
+    with pq.ParquetWriter(
+        sink, schema, compression="zstd", write_statistics=list(STATISTICS_COLUMNS)
+    ) as writer:
+        for table in tables:
+            writer.write_table(table.cast(DAILY_SCHEMA).replace_schema_metadata(metadata))
 
 
 def write_replication(

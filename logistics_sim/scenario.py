@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    model_validator,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -336,6 +337,13 @@ class Rotation(Sourced):
         default=False, description="Reliefs take over equipment in theatre; only personnel move."
     )
     personnel_mode: Mode = Mode.air
+    personnel_by_airlift: StrictBool = Field(
+        default=False,
+        description=(
+            "Troops' air legs are flown by the air fleets' aircraft (sorties limited by fleet "
+            "size, payload_pax and the air hubs' MOG), by ground when the fleet is short."
+        ),
+    )
     equipment_mode: Mode = Mode.rail
     home_defence_floor: Fraction = Field(
         default=0.5, description="Share of each nation's land forces that stays home."
@@ -392,11 +400,30 @@ class Link(Sourced):
     bidirectional: StrictBool = True
 
 
+class BackgroundLoad(Sourced):
+    """Traffic that is not the force's (Ukraine's military aid and civil trade) at shared nodes.
+
+    ``share`` of each target's handling capacity is taken by that traffic, sampled once per
+    replication and the same at every target; the force gets the rest (its handling takes
+    ``1 / (1 - share)`` times as long). Targets default to every crossing and yard: nodes of
+    kind transshipment, road_crossing, rail_crossing, port and rail_hub.
+    """
+
+    share: Dist = Field(description="Share of capacity taken by others (0-1; capped at 0.95).")
+    targets: tuple[Id, ...] = Field(
+        default=(), description="Nodes it applies to; empty: every crossing and yard."
+    )
+
+
 class Network(Sourced):
     """The lines of communication: nodes and links."""
 
     nodes: tuple[Node, ...] = Field(min_length=1)
     links: tuple[Link, ...] = Field(default=())
+    background_load: BackgroundLoad | None = Field(
+        default=None,
+        description="Others' traffic at crossings and yards (none: all is the force's).",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,9 +447,16 @@ class SupplyClass(Sourced):
 
 
 class StockPolicy(Sourced):
-    """Forward depot stock policy in days of supply: reorder point and order-up-to level."""
+    """Forward depot stock policy in days of supply: reorder point and order-up-to level.
 
-    initial_days_of_supply: NonNegFloat
+    Without ``initial_days_of_supply`` each depot starts at its order-up-to level for the force
+    of its sector: full, as a policy that fits the force would leave it.
+    """
+
+    initial_days_of_supply: NonNegFloat = Field(
+        default=None,  # type: ignore[assignment]  # filled from order_up_to_days below
+        description="Stock each depot starts with (default: order_up_to_days).",
+    )
     reorder_point_days: NonNegFloat
     order_up_to_days: PosFloat = Field(
         description="Below the reorder point, the position is brought up to this level "
@@ -434,6 +468,15 @@ class StockPolicy(Sourced):
         "number of lots of this many days of supply that brings the position to the reorder "
         "point or above (none = order up to order_up_to_days).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _start_full(cls, data: Any) -> Any:
+        """A policy without an initial level starts at its order-up-to level."""
+        missing = isinstance(data, dict) and data.get("initial_days_of_supply") is None
+        if missing and "order_up_to_days" in data:
+            return {**data, "initial_days_of_supply": data["order_up_to_days"]}
+        return data
 
 
 class Fleet(Sourced):
@@ -508,6 +551,13 @@ class RandomStrikes(Sourced):
     capacity_factor: Fraction
     stock_destroyed_share: Fraction = Field(
         default=0.0, description="Share of the stock held at the struck node destroyed."
+    )
+    sabotage: StrictBool = Field(
+        default=False,
+        description="Sabotage in the rear: US air defence changes neither its rate nor its damage.",
+    )
+    enabled: StrictBool = Field(
+        default=True, description="Off: drawn (so other groups keep their strikes) but not applied."
     )
 
 
@@ -589,6 +639,19 @@ class ReadinessTier(Sourced):
     share_of_pool: Fraction
 
 
+class DesignatedReserve(Sourced):
+    """Units a nation holds at home for this plan, outside its rotation pools, at a notice.
+
+    A designated high-readiness reserve: they never rotate, go first when the plan is alerted,
+    and count toward its closure (not toward the nation's deployed strength).
+    """
+
+    nation: NationCode
+    capability: Id
+    units: PosInt
+    notice_to_move_days: Dist = Field(description="Notice to move of each unit (days).")
+
+
 class ReinforcementPlan(Sourced):
     """A threatened sector needs units within a target number of days after the trigger."""
 
@@ -601,6 +664,10 @@ class ReinforcementPlan(Sourced):
     priority: ReinforcementPriority = ReinforcementPriority.shared
     recall_from_dwell: StrictBool = False
     theatre_reserve: tuple[UnitsRequired, ...] = ()
+    designated_reserve: tuple[DesignatedReserve, ...] = Field(
+        default=(),
+        description="Units held at home for this plan out of the rotation (sent first).",
+    )
 
 
 class Reinforcement(Sourced):

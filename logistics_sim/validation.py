@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from logistics_sim.catalogue import CRITERION_METRICS
+from logistics_sim.distributions import sampler
 from logistics_sim.rules.routes import FALLBACK_MODE, RoutePlanner, route_graph
 from logistics_sim.scenario import (
     FairnessKey,
@@ -215,7 +216,7 @@ def check_capability_ids_known(s: Scenario) -> Iterable[Finding]:
             if cap not in known:
                 yield unknown(("force", "sector_allocation", sector_id, cap), cap)
     for i, plan in enumerate(s.reinforcement.plans):
-        for field in ("required", "theatre_reserve"):
+        for field in ("required", "theatre_reserve", "designated_reserve"):
             for j, need in enumerate(getattr(plan, field)):
                 if need.capability not in known:
                     yield unknown(
@@ -268,6 +269,21 @@ def check_sector_troops_add_up(s: Scenario) -> Iterable[Finding]:
         )
 
 
+def check_background_load_targets(s: Scenario) -> Iterable[Finding]:
+    """Background load targets are nodes with handling (a node without it never queues)."""
+    load = s.network.background_load
+    if load is None:
+        return
+    nodes = {n.id: n for n in s.network.nodes}
+    for i, target in enumerate(load.targets):
+        path = ("network", "background_load", "targets", i)
+        node = nodes.get(target)
+        if node is None:
+            yield Finding(path, f"background load target '{target}' is not a node")
+        elif sampler(node.handling_days).mean <= 0:
+            yield _warn(path, f"node '{target}' has no handling: a background load changes nothing")
+
+
 def check_capability_mix_matches_target(s: Scenario) -> Iterable[Finding]:
     """Personnel of the required units is within a few per cent of the target strength."""
     mix_pax = sum(c.personnel_per_unit_pax * c.required_units for c in s.force.capabilities)
@@ -312,6 +328,19 @@ def check_handover_shorter_than_tour(s: Scenario) -> Iterable[Finding]:
                 f"{nation.code}: handover of {overlap:g} days is not shorter than the tour of "
                 f"{tour:g} days",
             )
+
+
+def check_designated_reserve_nations(s: Scenario) -> Iterable[Finding]:
+    """A designated reserve names a nation of the scenario that has a home node to leave from."""
+    nations = {n.code: n for n in s.nations}
+    for i, plan in enumerate(s.reinforcement.plans):
+        for j, reserve in enumerate(plan.designated_reserve):
+            path = ("reinforcement", "plans", i, "designated_reserve", j, "nation")
+            nation = nations.get(reserve.nation)
+            if nation is None:
+                yield Finding(path, f"unknown nation '{reserve.nation}' (not in nations)")
+            elif nation.home_node is None:
+                yield Finding(path, f"{reserve.nation} has no home_node to send its reserve from")
 
 
 def check_nation_limits_ordered(s: Scenario) -> Iterable[Finding]:
@@ -670,6 +699,8 @@ CHECKS: tuple[Check, ...] = (
     check_link_endpoints_known,
     check_sector_depots,
     check_nation_home_nodes,
+    check_designated_reserve_nations,
+    check_background_load_targets,
     check_fleet_nodes,
     check_strike_targets_known,
     check_capability_ids_known,

@@ -14,6 +14,11 @@ candidate's time, target, duration and acceptance draw are taken whatever the sw
 strikes with air defence on are a subset of those with it off, on the same days, targets and
 durations. The whole schedule is drawn from the ``disruption`` generator at construction.
 
+Sabotage in the rear (a group with ``sabotage``: rail lines and yards on NATO territory, as at
+Mika, Poland, in November 2025) is not an air attack: US air defence changes neither its rate
+nor its damage. A group with ``enabled: false`` is drawn all the same and then dropped, so
+switching it never moves another group's strikes (common random numbers).
+
 Impact: with air defence off every strike (scheduled or random) removes
 ``capacity_loss_factor_when_off`` times its capacity loss, capped at a full closure:
 ``f_off = 1 - min(1, (1 - f) x factor)``. A strike with ``stock_destroyed_share`` also destroys
@@ -89,7 +94,13 @@ def random_strikes(
     air_defence: AirDefence,
     rng: np.random.Generator,
 ) -> list[Strike]:
-    """Poisson strikes of one group over the horizon, by thinning (module docstring: CRN)."""
+    """Poisson strikes of one group over the horizon, by thinning (module docstring: CRN).
+
+    A sabotage group is drawn as if air defence were on whatever the switch; a group that is
+    not enabled is drawn and then dropped.
+    """
+    if group.sabotage:
+        air_defence = air_defence.model_copy(update={"enabled": True})
     rate_on = group.rate_per_year / DAYS_PER_YEAR
     off_factor = air_defence.strike_rate_factor_when_off
     rate_max = rate_on * max(1.0, off_factor)
@@ -102,7 +113,7 @@ def random_strikes(
     while True:
         t += float(rng.exponential(1.0 / rate_max))
         if t >= horizon_days:
-            return strikes
+            return strikes if group.enabled else []
         target = group.targets[int(rng.integers(len(group.targets)))]
         days = duration.sample(rng)
         keep = float(rng.random()) < rate / rate_max

@@ -1,6 +1,7 @@
 """Assemble one replication's model and run it: seeds, subsystems, the daily tick, the frame.
 
-``run_replication(scenario, allocation, base_seed, replication)`` is the engine's entry point:
+``run_replication(scenario, allocation, base_seed, replication)`` is the engine's entry point
+(``simulate_replication`` the same, returning the records to read as a frame or in pieces):
 it reads no file and prints nothing; everything random comes from
 ``SeedSequence(base_seed, spawn_key=(replication,))`` split into one generator per subsystem, so
 the same seed gives a byte-identical frame whatever the executor or the order of replications.
@@ -12,16 +13,18 @@ of day d, including anything that happened exactly at t = d + 1.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import simpy
 from simpy.core import EmptySchedule
 from simpy.events import Event, EventPriority
 
+from logistics_sim.engine.airlift import Airlift
 from logistics_sim.engine.disruption import DisruptionEngine
 from logistics_sim.engine.force import ForceState, allocation_units, build_slots
 from logistics_sim.engine.network import LocNetwork
@@ -40,6 +43,8 @@ SUBSYSTEMS: tuple[str, ...] = (
     "transport",
     "disruption",
     "reinforcement",
+    "background",
+    "airlift",
 )
 
 #: Scheduling priority of the end-of-day tick: after URGENT (0) and NORMAL (1) events.
@@ -70,6 +75,32 @@ class ReplicationResult:
     replication: int
     daily: pd.DataFrame
     events: int
+
+
+@dataclass(frozen=True)
+class ReplicationRecords:
+    """One replication's recorded rows, to read whole (``daily``), for some metrics, or in pieces.
+
+    A writer that takes :meth:`tables` one at a time never holds the run's whole frame: a long
+    horizon then costs the recorder's numbers (8 bytes a value), not a frame's strings.
+    """
+
+    replication: int
+    events: int
+    recorder: Recorder
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """The whole tidy daily frame (docs/engine_contract.md), built on each call."""
+        return self.recorder.frame(self.replication)
+
+    def frame(self, metrics: Collection[str], *, categorical: bool = False) -> pd.DataFrame:
+        """The rows of ``metrics`` only, in the frame's order (strings as categories if asked)."""
+        return self.recorder.frame(self.replication, metrics, categorical=categorical)
+
+    def tables(self, max_rows: int) -> Iterator[pa.Table]:
+        """The frame's rows as consecutive Arrow tables of about ``max_rows`` rows."""
+        return self.recorder.tables(self.replication, max_rows)
 
 
 @dataclass
@@ -115,13 +146,18 @@ def build_model(
     recorder: Recorder,
 ) -> Model:
     """Build network, force and rotation (and further subsystems) and start the daily tick."""
-    network = LocNetwork(env, scenario, rngs["network"], recorder)
+    network = LocNetwork(env, scenario, rngs["network"], recorder, rngs["background"])
     slots_by_group = allocation_units(allocation, scenario)
     slots = build_slots(scenario, slots_by_group)
     pools = pool_sizes(scenario, network, slots, allocation)
     force = ForceState.build(scenario, slots_by_group, pools)
-    rotation = RotationEngine(env, scenario, force, network, recorder)
+    airlift = None
+    if scenario.rotation.personnel_by_airlift:
+        airlift = Airlift(env, scenario, network, rngs["airlift"], recorder)
+    rotation = RotationEngine(env, scenario, force, network, recorder, airlift)
     model = Model(env, scenario, recorder, network, force, rotation, [network, rotation])
+    if airlift is not None:
+        model.subsystems.append(airlift)
     reinforcement = ReinforcementEngine(
         env, scenario, force, network, rotation, rngs["reinforcement"], recorder
     )
@@ -142,6 +178,14 @@ def run_replication(
     scenario: Scenario, allocation: pd.DataFrame, base_seed: int, replication: int
 ) -> ReplicationResult:
     """Simulate one replication over the scenario's horizon and return its daily frame."""
+    records = simulate_replication(scenario, allocation, base_seed, replication)
+    return ReplicationResult(replication, records.daily, records.events)
+
+
+def simulate_replication(
+    scenario: Scenario, allocation: pd.DataFrame, base_seed: int, replication: int
+) -> ReplicationRecords:
+    """Simulate one replication over the scenario's horizon and return its records."""
     env = simpy.Environment()
     recorder = Recorder(scenario.horizon_days)
     model = build_model(env, scenario, allocation, subsystem_rngs(base_seed, replication), recorder)
@@ -149,7 +193,7 @@ def run_replication(
     events = run_counting(env, model.tick)
     model.finish()
     recorder.add_run("kernel_events", float(events))
-    return ReplicationResult(replication, recorder.frame(replication), events)
+    return ReplicationRecords(replication, events, recorder)
 
 
 def run_counting(env: simpy.Environment, until: Event | None = None) -> int:

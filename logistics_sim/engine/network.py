@@ -15,6 +15,13 @@ nobody. Under ``InTransitPolicy.reroute`` a movement re-plans around a closed li
 ahead, and waits only when no open route is left. A factor applies to handling that starts
 after it is set (a handling in progress keeps its duration).
 
+Background load. With ``network.background_load``, others' traffic (Ukraine's military aid and
+civil trade) takes a ``share`` of each target node's handling capacity, sampled once per
+replication (from the ``background`` generator, capped at ``MAX_BACKGROUND_SHARE``) and the
+same at every target: a standing capacity factor ``1 - share`` under the cause ``background``,
+so the force's handling there takes ``1 / (1 - share)`` times as long. Links have no capacity of
+their own in this model, so only nodes carry it.
+
 Routes are planned by :class:`logistics_sim.rules.routes.RoutePlanner` (pure, shared with
 validation and the optimiser; home nodes are never passed through); this module adds only
 what a movement meets on the way: queues, closures and diversions.
@@ -33,10 +40,23 @@ import simpy
 from logistics_sim.distributions import Sampler, sampler
 from logistics_sim.engine.recording import Recorder
 from logistics_sim.rules.routes import Route, RoutePlanner
-from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, Scenario
+from logistics_sim.scenario import InTransitPolicy, Link, Mode, Node, NodeKind, Scenario
 from logistics_sim.units import transit_days
 
 MODE_PREFIX = "mode:"
+#: Largest share of a node's capacity a background load may take (the force keeps 5%).
+MAX_BACKGROUND_SHARE = 0.95
+#: Node kinds a background load applies to when it names no targets: crossings, yards and
+#: ports that civil trade shares (not the rear hubs: military, NSATU's ~1% aside).
+BACKGROUND_KINDS = frozenset(
+    {
+        NodeKind.transshipment,
+        NodeKind.road_crossing,
+        NodeKind.rail_crossing,
+        NodeKind.port,
+        NodeKind.rail_hub,
+    }
+)
 #: Daily node rows, in the order :meth:`LocNetwork.record_day` computes them.
 NODE_METRICS = (
     "node_utilisation",
@@ -45,6 +65,7 @@ NODE_METRICS = (
     "node_arrivals",
     "node_service_starts",
     "node_capacity_factor",
+    "node_throughput_t",
 )
 
 
@@ -72,6 +93,7 @@ class _NodeState:
     wait_sum: float = 0.0
     wait_n: int = 0
     arrivals: int = 0
+    handled_t: float = 0.0
 
     def advance(self, now: float) -> None:
         """Accumulate busy-server and queue areas up to ``now``."""
@@ -91,6 +113,7 @@ class LocNetwork:
         scenario: Scenario,
         rng: np.random.Generator,
         recorder: Recorder,
+        background_rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         self.scenario = scenario
@@ -116,6 +139,23 @@ class LocNetwork:
         self.planner = RoutePlanner(scenario)
         self._reopened: simpy.Event | None = None
         self._last_record_t = 0.0
+        self.background_share = 0.0
+        if scenario.network.background_load is not None and background_rng is not None:
+            self._apply_background(background_rng)
+
+    def _apply_background(self, rng: np.random.Generator) -> None:
+        """Sample the replication's background share and take it from every target's capacity."""
+        load = self.scenario.network.background_load
+        assert load is not None
+        share = min(MAX_BACKGROUND_SHARE, max(0.0, sampler(load.share).sample(rng)))
+        self.background_share = share
+        targets = load.targets or tuple(
+            n.id for n in self.scenario.network.nodes if n.kind in BACKGROUND_KINDS
+        )
+        if share > 0:
+            for target in targets:
+                self.set_factor(target, "background", 1.0 - share)
+        self.recorder.add_run("background_load_share", share)
 
     # -- capacity factors ----------------------------------------------------------------------
 
@@ -200,12 +240,14 @@ class LocNetwork:
         priority: int = 1,
         in_transit_policy: InTransitPolicy = InTransitPolicy.wait,
         modes: Collection[Mode] = (),
+        tonnes: float = 0.0,
     ) -> Generator[simpy.Event, Any, MoveOutcome]:
         """Move one aggregated movement along ``route`` (a SimPy process body).
 
         ``priority``: lower goes first at node queues. Under ``reroute`` a closed link or node
         ahead makes the movement re-plan from where it is over ``modes`` (default: the modes of
-        the route's links); with no open route it waits.
+        the route's links); with no open route it waits. ``tonnes``: the cargo carried (a
+        supply load), added to each handling node's ``node_throughput_t`` as its handling starts.
         """
         env = self.env
         start = env.now
@@ -245,7 +287,7 @@ class LocNetwork:
             yield env.timeout(days / self.factor(link_id))
             node_state = self._handling_nodes.get(nodes[i + 1])
             if node_state is not None:
-                handled = yield from self._handle(node_state, priority)
+                handled = yield from self._handle(node_state, priority, tonnes)
                 if handled is None:
                     return MoveOutcome(False, env.now - start, wait_days)
                 wait_days += handled
@@ -253,7 +295,7 @@ class LocNetwork:
         return MoveOutcome(True, env.now - start, wait_days)
 
     def _handle(
-        self, state: _NodeState, priority: int
+        self, state: _NodeState, priority: int, tonnes: float = 0.0
     ) -> Generator[simpy.Event, Any, float | None]:
         """Queue for a server, wait while closed, hold the handling; the wait (None: diverted)."""
         env = self.env
@@ -275,6 +317,7 @@ class LocNetwork:
             wait = env.now - arrived_at
             state.wait_sum += wait
             state.wait_n += 1
+            state.handled_t += tonnes
             hold = state.handling.sample(self.rng) / self.factor(node.id)
             yield env.timeout(hold)
             state.advance(env.now)
@@ -299,6 +342,7 @@ class LocNetwork:
             [float(s.arrivals) for s in states],
             [float(s.wait_n) for s in states],
             [self.factor(node_id) for node_id in self._handling_nodes],
+            [s.handled_t for s in states],
         )
         for state in states:
             state.busy_area = 0.0
@@ -306,5 +350,6 @@ class LocNetwork:
             state.wait_sum = 0.0
             state.wait_n = 0
             state.arrivals = 0
+            state.handled_t = 0.0
         for block, column in zip(self._node_blocks, columns, strict=True):
             self.recorder.add_block(day, block, column)

@@ -12,7 +12,11 @@ Sources, in this order for each required capability:
 1. ``theatre_reserve`` units of the plan (in theatre already, outside the national pools) move
    by road from the forward depot nearest (planned road days) to the threatened sector's depot,
    with no notice. They count toward closure but not toward any nation's deployed strength.
-2. National units of that capability at home: ready units, and with ``recall_from_dwell`` also
+2. ``designated_reserve`` units: a nation's units held at home for this plan, outside its
+   rotation pools (a designated high-readiness reserve). Each waits its own sampled
+   ``notice_to_move_days`` and then moves as a national unit does (below). Like the theatre
+   reserve they count toward closure but not toward the nation's deployed strength.
+3. National units of that capability at home: ready units, and with ``recall_from_dwell`` also
    units in dwell. Each pool's units are split over the readiness tiers by ``share_of_pool``
    (largest remainder by unit number; the rest of the pool is in no tier and cannot reinforce).
    Planners choose the highest-readiness units first: by tier, then planned move days to the
@@ -22,10 +26,22 @@ Sources, in this order for each required capability:
    ``reinforcement_first`` (ahead of the priority 1 of rotation and supply) or 1 under
    ``shared``. Chosen units leave the rotation and stay in the sector for the rest of the run.
 
+Closure decomposed. The unit whose arrival closes a plan decides its closure time::
+
+    closure = notice + movement + queues - warning     (when positive)
+
+``warning`` the days the alert came before the trigger, ``notice`` that unit's notice to move,
+``movement`` its planned (uncongested) move days and ``queues`` the rest of its move: waiting at
+nodes and closures and the spread of transit and handling times about their means. Units that
+could not be found for a plan (no candidate left) are counted as ``units_short``.
+
 Recorded: daily ``reinforcement_arrived_pax`` by sector (cumulative over the sector's plans),
 and whole-run ``reinforcement_trigger_day``, ``reinforcement_closure_days`` and
 ``reinforcement_on_time`` (1 if closed within ``target_days``, 0 if not; no row when the horizon
-ends before the target is decided), each with ``sector`` set to the plan's sector. A plan whose
+ends before the target is decided), and for a triggered plan ``reinforcement_warning_days``,
+``reinforcement_notice_days``, ``reinforcement_movement_days``, ``reinforcement_queue_days``
+(NaN when it never closed) and ``reinforcement_units_short``, each with ``sector`` set to the
+plan's sector. A plan whose
 trigger falls after the horizon records only its trigger day.
 """
 
@@ -52,6 +68,19 @@ FIRST = 0
 SHARED = 1
 
 
+#: The components of a closure time, in the order they are recorded (module docstring).
+CLOSURE_COMPONENTS = ("warning", "notice", "movement", "queue")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What one unit's arrival took: its notice, planned move days and the rest (queues)."""
+
+    notice_days: float
+    movement_days: float
+    queue_days: float
+
+
 @dataclass
 class PlanState:
     """One plan during a run: its sampled times, what it needs and what has arrived."""
@@ -63,6 +92,8 @@ class PlanState:
     arrived_pax: int = 0
     closure_day: float = math.nan
     units_sent: list[Unit] = field(default_factory=list)
+    units_short: int = 0
+    deciding: Arrival | None = None
 
     @property
     def closure_pax(self) -> float:
@@ -184,7 +215,11 @@ class ReinforcementEngine:
             from_reserve = min(need.units, reserve.get(need.capability, 0))
             for _ in range(from_reserve):
                 env.process(self._send_reserve(state, pax, priority))
-            chosen = self._candidates(plan, need.capability)[: need.units - from_reserve]
+            wanted = need.units - from_reserve
+            designated = self._send_designated(state, need.capability, wanted, priority)
+            missing = need.units - from_reserve - designated
+            chosen = self._candidates(plan, need.capability)[:missing]
+            state.units_short += missing - len(chosen)
             for unit, legs in chosen:
                 unit.tasked = True
                 store = self.rotation.ready[(unit.nation, unit.capability)]
@@ -194,6 +229,39 @@ class ReinforcementEngine:
                 state.units_sent.append(unit)
                 env.process(self._send_unit(state, unit, legs, notice, priority))
 
+    def _send_designated(
+        self, state: PlanState, capability: str, wanted: int, priority: int
+    ) -> int:
+        """Send up to ``wanted`` designated reserve units of ``capability``; how many went."""
+        plan = state.plan
+        sent = 0
+        for reserve in plan.designated_reserve:
+            if reserve.capability != capability or sent >= wanted:
+                continue
+            home = self.scenario.nation(reserve.nation).home_node
+            legs = None
+            if home is not None:
+                legs = self.network.planner.unit_legs(
+                    capability, home, self.depot[plan.sector], with_equipment=True
+                )
+            if legs is None:
+                continue  # no route: validation warns; the plan counts the units short
+            pax = self.scenario.capability(capability).personnel_per_unit_pax
+            notice = sampler(reserve.notice_to_move_days)
+            for _ in range(min(reserve.units, wanted - sent)):
+                wait = notice.sample(self.rng)
+                self.env.process(self._send_designated_unit(state, pax, legs, wait, priority))
+                sent += 1
+        return sent
+
+    def _timed_move(
+        self, legs: Legs, priority: int, pax: int
+    ) -> Generator[simpy.Event, Any, float]:
+        """Move a unit's legs; the days the move took."""
+        start = self.env.now
+        yield from self.rotation.move_unit(legs, priority, pax)
+        return float(self.env.now - start)
+
     def _send_unit(
         self, state: PlanState, unit: Unit, legs: Legs, notice: float, priority: int
     ) -> Generator[simpy.Event, Any, None]:
@@ -201,9 +269,18 @@ class ReinforcementEngine:
         if notice > 0:
             yield self.env.timeout(notice)
         self.force.depart(unit)
-        yield from self.rotation.move_unit(legs, priority)
+        took = yield from self._timed_move(legs, priority, unit.pax)
         self.force.station(unit, state.plan.sector, self.env.now)
-        self._arrived(state, unit.pax)
+        self._arrived(state, unit.pax, Arrival(notice, legs.planned_days, took - legs.planned_days))
+
+    def _send_designated_unit(
+        self, state: PlanState, pax: int, legs: Legs, notice: float, priority: int
+    ) -> Generator[simpy.Event, Any, None]:
+        """A designated reserve unit: its notice, then its move from home."""
+        if notice > 0:
+            yield self.env.timeout(notice)
+        took = yield from self._timed_move(legs, priority, pax)
+        self._arrived(state, pax, Arrival(notice, legs.planned_days, took - legs.planned_days))
 
     def _send_reserve(
         self, state: PlanState, pax: int, priority: int
@@ -211,14 +288,18 @@ class ReinforcementEngine:
         """A theatre reserve unit moves by road from the nearest other depot."""
         origin, _ = self._reserve_origin(state.plan.sector)
         route = self.network.route(origin, self.depot[state.plan.sector], {Mode.road})
+        planned = took = 0.0
         if route is not None:
+            start = self.env.now
             yield from self.network.move(route, priority=priority, modes={Mode.road})
-        self._arrived(state, pax)
+            planned, took = route.planned_days, float(self.env.now - start)
+        self._arrived(state, pax, Arrival(0.0, planned, took - planned))
 
-    def _arrived(self, state: PlanState, pax: int) -> None:
+    def _arrived(self, state: PlanState, pax: int, arrival: Arrival) -> None:
         state.arrived_pax += pax
         if math.isnan(state.closure_day) and state.arrived_pax >= state.closure_pax - 1e-9:
             state.closure_day = float(self.env.now)
+            state.deciding = arrival
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -241,8 +322,21 @@ class ReinforcementEngine:
             if not math.isnan(state.closure_day):
                 closure = max(0.0, state.closure_day - state.trigger_day)
             add("reinforcement_closure_days", closure, sector=sector)
+            self._record_components(state)
             target = state.plan.target_days
             if not math.isnan(closure):
                 add("reinforcement_on_time", float(closure <= target), sector=sector)
             elif horizon - state.trigger_day >= target:
                 add("reinforcement_on_time", 0.0, sector=sector)
+
+    def _record_components(self, state: PlanState) -> None:
+        """The deciding arrival's warning, notice, movement and queue days; units short."""
+        sector = state.plan.sector
+        deciding = state.deciding
+        values = (math.nan,) * len(CLOSURE_COMPONENTS)
+        if deciding is not None:
+            warning = state.trigger_day - state.alert_day
+            values = (warning, deciding.notice_days, deciding.movement_days, deciding.queue_days)
+        for name, value in zip(CLOSURE_COMPONENTS, values, strict=True):
+            self.recorder.add_run(f"reinforcement_{name}_days", value, sector=sector)
+        self.recorder.add_run("reinforcement_units_short", float(state.units_short), sector=sector)

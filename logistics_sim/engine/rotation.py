@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 import simpy
 
+from logistics_sim.engine.airlift import Airlift
 from logistics_sim.engine.force import ForceState, GroupKey, Slot, Unit, UnitState
 from logistics_sim.engine.network import LocNetwork
 from logistics_sim.engine.recording import Recorder
@@ -111,12 +112,14 @@ class RotationEngine:
         force: ForceState,
         network: LocNetwork,
         recorder: Recorder,
+        airlift: Airlift | None = None,
     ) -> None:
         self.env = env
         self.scenario = scenario
         self.force = force
         self.network = network
         self.recorder = recorder
+        self.airlift = airlift
         rot = scenario.rotation
         self.policy = rot.no_relief_policy
         self.max_extension_days = rot.max_extension_days
@@ -255,7 +258,7 @@ class RotationEngine:
         self.force.depart(unit)
         legs = self.legs(slot, True, with_equipment=True if first_fill else None)
         assert legs is not None
-        yield from self.move_unit(legs)
+        yield from self.move_unit(legs, pax=unit.pax)
         self.force.arrive(unit, slot, self.env.now)
         self._check_closure()
         return unit
@@ -264,7 +267,7 @@ class RotationEngine:
         """Move a relieved unit home, dwell, and make it ready again."""
         legs = self.legs(slot, False)
         assert legs is not None
-        yield from self.move_unit(legs)
+        yield from self.move_unit(legs, pax=unit.pax)
         self.force.reach_home(unit)
         rules = self.rules[unit.nation]
         unit.ready_at = self.env.now + rules.dwell_ratio * rules.tour_days
@@ -272,14 +275,30 @@ class RotationEngine:
         if not unit.tasked:  # a unit recalled from dwell for a reinforcement stays out
             yield self.ready[(unit.nation, unit.capability)].put(unit)
 
-    def move_unit(self, legs: Legs, priority: int = 1) -> Generator[simpy.Event, Any, None]:
-        """Move personnel and (if the legs have it) equipment in parallel; done when both are."""
+    def move_unit(
+        self, legs: Legs, priority: int = 1, pax: int = 0
+    ) -> Generator[simpy.Event, Any, None]:
+        """Move personnel and (if the legs have it) equipment in parallel; done when both are.
+
+        With an airlift (``rotation.personnel_by_airlift``) the personnel's air segment is flown
+        in sorties of its ``pax`` troops (logistics_sim.engine.airlift).
+        """
         if legs.equipment is None:
-            yield from self._move_leg(legs.personnel, legs.personnel_modes, priority)
+            yield from self._move_personnel(legs, priority, pax)
             return
-        personnel = self.env.process(self._move_leg(legs.personnel, legs.personnel_modes, priority))
+        personnel = self.env.process(self._move_personnel(legs, priority, pax))
         equipment = self.env.process(self._move_leg(legs.equipment, legs.equipment_modes, priority))
         yield personnel & equipment
+
+    def _move_personnel(
+        self, legs: Legs, priority: int, pax: int
+    ) -> Generator[simpy.Event, Any, None]:
+        if self.airlift is None:
+            yield from self._move_leg(legs.personnel, legs.personnel_modes, priority)
+            return
+        yield from self.airlift.move_personnel(
+            legs.personnel, pax, priority, legs.personnel_modes, self._move_leg
+        )
 
     def _move_leg(
         self, route: Route, modes: Collection[Mode], priority: int

@@ -90,6 +90,7 @@ import numpy as np
 import simpy
 
 from logistics_sim.distributions import Sampler, sampler
+from logistics_sim.engine.airlift import air_fleets
 from logistics_sim.engine.force import ForceState
 from logistics_sim.engine.network import LocNetwork, MoveOutcome, Route
 from logistics_sim.engine.recording import Recorder
@@ -320,6 +321,90 @@ class _FleetState:
         self.last_t = now
 
 
+@dataclass
+class DepotStocks:
+    """The forward depots by (sector, moved class): one array entry per key of ``keys``.
+
+    ``keys`` are in scenario order (sector, then class), which breaks the dispatch rule's ties;
+    ``index`` finds a key's entry. Tonnes, and tonnes per day for the current rate; the daily
+    tick works on the arrays whole, the dispatch rule reads single entries.
+    """
+
+    keys: list[SectorClass]
+    index: dict[SectorClass, int]
+    capacity_t: np.ndarray
+    initial_t: np.ndarray
+    stock_t: np.ndarray
+    in_transit_t: np.ndarray
+    delivered_today_t: np.ndarray
+    delivered_total_t: np.ndarray
+    destroyed_today_t: np.ndarray
+    rate_t_per_day: np.ndarray
+    reorder_t: np.ndarray  # reorder point in tonnes at the current rate
+
+    @classmethod
+    def build(
+        cls, keys: list[SectorClass], capacity_t: list[float], initial_t: list[float]
+    ) -> DepotStocks:
+        """Depots holding ``initial_t`` (nothing in transit, no rate yet)."""
+        n = len(keys)
+        return cls(
+            keys=keys,
+            index={key: i for i, key in enumerate(keys)},
+            capacity_t=np.array(capacity_t, dtype=np.float64),
+            initial_t=np.array(initial_t, dtype=np.float64),
+            stock_t=np.array(initial_t, dtype=np.float64),
+            in_transit_t=np.zeros(n),
+            delivered_today_t=np.zeros(n),
+            delivered_total_t=np.zeros(n),
+            destroyed_today_t=np.zeros(n),
+            rate_t_per_day=np.zeros(n),
+            reorder_t=np.zeros(n),
+        )
+
+    def below_reorder_point(self) -> np.ndarray:
+        """Indices of the keys whose position (stock + in transit) is below the reorder point."""
+        position = self.stock_t + self.in_transit_t
+        return np.flatnonzero((self.rate_t_per_day > 0) & (position < self.reorder_t))
+
+    def days_of_supply(self) -> np.ndarray:
+        """Stock in days of the current rate; NaN where nothing is consumed (days_of_supply)."""
+        out = np.full(len(self.keys), math.nan)
+        return np.divide(self.stock_t, self.rate_t_per_day, out=out, where=self.rate_t_per_day > 0)
+
+
+@dataclass
+class HubStocks:
+    """Rear-hub stocks by (base node, moved class): tonnes, capacity (with slack), destroyed.
+
+    A base that is not here (a home node, a node without storage) is the national source
+    itself, never short.
+    """
+
+    keys: list[tuple[str, str]]
+    index: dict[tuple[str, str], int]
+    level_t: np.ndarray
+    capacity_t: np.ndarray
+    destroyed_t: np.ndarray
+
+    @classmethod
+    def build(cls, levels: dict[tuple[str, str], float]) -> HubStocks:
+        """Full hubs at ``levels`` (their capacities)."""
+        keys = list(levels)
+        return cls(
+            keys=keys,
+            index={key: i for i, key in enumerate(keys)},
+            level_t=np.array([levels[k] for k in keys], dtype=np.float64),
+            capacity_t=np.array([_slack(levels[k]) for k in keys], dtype=np.float64),
+            destroyed_t=np.zeros(len(keys)),
+        )
+
+    def available_t(self, base: str, supply_class: str) -> float:
+        """Tonnes of the class a fleet at ``base`` can load (inf at a national source)."""
+        i = self.index.get((base, supply_class))
+        return math.inf if i is None else self.level_t.item(i)
+
+
 class SustainmentEngine:
     """Demand, depots, rear-hub stocks and fleets of one replication (see module docstring)."""
 
@@ -359,50 +444,55 @@ class SustainmentEngine:
         self.planned_rate = dict(self._demand_rates(planned_pax))
 
         # forward depots: storage of each depot node split over its sectors' moved classes
-        self.capacity_t: dict[SectorClass, float] = {}
+        capacity_t: dict[SectorClass, float] = {}
         for depot in sorted(set(self.depot_of.values())):
             keys = [(s, c) for s in self.sectors if self.depot_of[s] == depot for c in self.moved]
             split = split_storage_t(
                 scenario.node(depot).storage_t, {k: self.planned_rate[k] for k in keys}
             )
-            self.capacity_t.update(split)
+            capacity_t.update(split)
         # depot stocks are plain tonnes: consumption never waits and a delivery always fits
-        self.stock_t: dict[SectorClass, float] = {}
-        self.initial_stock_t: dict[SectorClass, float] = {}
-        for key in ((s, c) for s in self.sectors for c in self.moved):
-            cap = self.capacity_t[key]
-            init = min(cap, self.policy.initial_days_of_supply * self.planned_rate[key])
-            self.initial_stock_t[key] = init
-            self.stock_t[key] = init
-        self.in_transit_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
-        self._key_id = {key: i for i, key in enumerate(self.stock_t)}
+        moved_keys = [(s, c) for s in self.sectors for c in self.moved]
+        initial_days = self.policy.initial_days_of_supply
+        self.depots = DepotStocks.build(
+            moved_keys,
+            [capacity_t[key] for key in moved_keys],
+            [min(capacity_t[key], initial_days * self.planned_rate[key]) for key in moved_keys],
+        )
+        self._capacity_list: list[float] = self.depots.capacity_t.tolist()
+        # the depot node of each key, for strikes
+        self._key_depot = np.array([self.depot_of[s] for s, _ in moved_keys], dtype=object)
 
         # fleets and the stocks at their bases
         airlift = scenario.us_enablers.airlift.enabled
-        self.fleets = [self._fleet_state(f) for f in sus.fleets if airlift or not f.us_enabler]
+        flying_troops = scenario.rotation.personnel_by_airlift  # the airlift has the aircraft
+        self.fleets = [
+            self._fleet_state(f)
+            for f in sus.fleets
+            if (airlift or not f.us_enabler) and not (flying_troops and f in air_fleets(scenario))
+        ]
         force_share = {
             c: math.fsum(self.planned_rate[(s, c)] for s in self.sectors) for c in self.moved
         }
         # rear-hub stocks in tonnes, with their capacities (slack for float rounding)
-        self.hub_stock_t: dict[tuple[str, str], float] = {}
-        self.hub_capacity_t: dict[tuple[str, str], float] = {}
+        hub_levels: dict[tuple[str, str], float] = {}
         for base in sorted({fs.fleet.base_node for fs in self.fleets}):
             node = scenario.node(base)
             if node.kind is NodeKind.home or node.storage_t is None:
                 continue  # the national source itself: never short
             for c, cap in split_storage_t(node.storage_t, force_share).items():
-                self.hub_stock_t[(base, c)] = cap
-                self.hub_capacity_t[(base, c)] = _slack(cap)
+                hub_levels[(base, c)] = cap
+        self.hubs = HubStocks.build(hub_levels)
 
-        # run totals and the day's accumulators
+        # run totals by class; the rates of every (sector, class), moved or not
         self.shipped_t = dict.fromkeys(self.moved, 0.0)
         self.lost_t = dict.fromkeys(self.moved, 0.0)
-        self.delivered_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
-        self.delivered_total_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
-        self.destroyed_today_t: dict[SectorClass, float] = dict.fromkeys(self.stock_t, 0.0)
-        self.hub_destroyed_t: dict[tuple[str, str], float] = dict.fromkeys(self.hub_stock_t, 0.0)
-        self.rate: dict[SectorClass, float] = {}
-        self._reorder_t: dict[SectorClass, float] = {}
+        all_keys = [(s, c) for s in self.sectors for c in self.classes]
+        self._all_keys = all_keys
+        # position of each depot key among all keys, and whether a key is moved
+        position = {key: i for i, key in enumerate(all_keys)}
+        self._moved_at = np.array([position[key] for key in moved_keys], dtype=np.intp)
+        self.rate_t_per_day = np.zeros(len(all_keys))
         self._set_rates({k: 0.0 for k in self.planned_rate})
         self._rates_at_change = -1  # force.strength_changes when the rates were last set
         self._last_record_t = env.now
@@ -412,14 +502,9 @@ class SustainmentEngine:
         # perhaps more (see _may_be_below); proposals look at these alone
         self._maybe_below: set[int] = set()
 
-        all_keys = [(s, c) for s in self.sectors for c in self.classes]
-        moved_keys = list(self.stock_t)
-
         def dims(keys: Iterable[SectorClass]) -> list[dict[str, str]]:
             return [{"sector": s, "supply_class": c} for s, c in keys]
 
-        self._all_keys = all_keys
-        self._moved_keys = moved_keys
         block = recorder.block
         self._b_demand = block("demand_t", dims(all_keys))
         self._b_consumed = block("consumed_t", dims(all_keys))
@@ -450,7 +535,8 @@ class SustainmentEngine:
                 continue
             routes[sector] = route
             returns[sector] = self.network.route(depot, fleet.base_node, (fleet.mode,))
-        key_ids = frozenset(self._key_id[(sector, c)] for sector in routes for c in self.moved)
+        index = self.depots.index
+        key_ids = frozenset(index[(sector, c)] for sector in routes for c in self.moved)
         load, unload = sampler(fleet.load_days), sampler(fleet.unload_days)
         trip = {s: r.planned_days + load.mean + unload.mean for s, r in routes.items()}
         return _FleetState(fleet, load, unload, routes, returns, key_ids, trip)
@@ -461,9 +547,13 @@ class SustainmentEngine:
         A position below its reorder point in tonnes (0 when the rate is 0) is what makes a
         (depot, class) a dispatch candidate; plan_load checks the rule in full.
         """
-        self.rate = rates
-        days = self.policy.reorder_point_days
-        self._reorder_t = {key: days * rate for key, rate in rates.items()}
+        self.rate_t_per_day = np.fromiter(rates.values(), np.float64, len(self._all_keys))
+        depots = self.depots
+        depots.rate_t_per_day = self.rate_t_per_day[self._moved_at]
+        depots.reorder_t = self.policy.reorder_point_days * depots.rate_t_per_day
+        # the same as Python floats for the dispatch rule, which reads one entry at a time
+        self._rate_list: list[float] = depots.rate_t_per_day.tolist()
+        self._reorder_list: list[float] = depots.reorder_t.tolist()
 
     # -- dispatch ------------------------------------------------------------------------------
 
@@ -546,19 +636,9 @@ class SustainmentEngine:
         drops a noted key it finds at or above its reorder point.
         """
         if keys is not None:
-            self._maybe_below.update(self._key_id[key] for key in keys)
+            self._maybe_below.update(self.depots.index[key] for key in keys)
             return
-        stock, in_transit, reorder_t, rate = (
-            self.stock_t,
-            self.in_transit_t,
-            self._reorder_t,
-            self.rate,
-        )
-        self._maybe_below = {
-            i
-            for i, key in enumerate(self._moved_keys)
-            if rate[key] > 0 and stock[key] + in_transit[key] < reorder_t[key]
-        }
+        self._maybe_below = set(self.depots.below_reorder_point().tolist())
 
     def _propose(self, fs: _FleetState) -> _Proposal | None:
         """What one of the fleet's free vehicles would take: its first choice (rule steps 1-2).
@@ -569,24 +649,22 @@ class SustainmentEngine:
         full load (``plan_load``) is worked out only for the winning proposal, from the stocks
         when it is sent (_states): its first choice and top-ups come from that sector alone.
         """
-        hub, base = self.hub_stock_t, fs.fleet.base_node
-        stock, in_transit, reorder_t, rate = (
-            self.stock_t,
-            self.in_transit_t,
-            self._reorder_t,
-            self.rate,
-        )
-        policy, capacity, keys = self.policy, self.capacity_t, self._moved_keys
+        hubs, base = self.hubs, fs.fleet.base_node
+        depots = self.depots
+        # single entries as Python floats (.item): this loop runs on every decision
+        stock, in_transit = depots.stock_t, depots.in_transit_t
+        rate, reorder_t, capacity = self._rate_list, self._reorder_list, self._capacity_list
+        policy, keys = self.policy, depots.keys
         best_days, best_sector = math.inf, ""
         for i in sorted(self._maybe_below & fs.key_ids):  # scenario order: ties go to the first
             key = keys[i]
-            rate_t = rate[key]
-            position = stock[key] + in_transit[key]
-            if rate_t <= 0 or position >= reorder_t[key]:
+            rate_t = rate[i]
+            position = stock.item(i) + in_transit.item(i)
+            if rate_t <= 0 or position >= reorder_t[i]:
                 self._maybe_below.discard(i)  # resupplied: noted again if it falls
                 continue
-            available = hub.get((base, key[1]), math.inf)
-            if min(order_need_t(position, rate_t, capacity[key], policy), available) <= 0:
+            available = hubs.available_t(base, key[1])
+            if min(order_need_t(position, rate_t, capacity[i], policy), available) <= 0:
                 continue
             days = position / rate_t
             if days < best_days or not best_sector:
@@ -595,28 +673,32 @@ class SustainmentEngine:
 
     def _states(self, fs: _FleetState, sector: str) -> list[DepotClassState]:
         """What the rule sees now of ``sector``'s depot classes from the fleet's base."""
-        hub, base = self.hub_stock_t, fs.fleet.base_node
-        return [
-            DepotClassState(
-                sector,
-                c,
-                self.stock_t[(sector, c)] + self.in_transit_t[(sector, c)],
-                self.rate[(sector, c)],
-                self.capacity_t[(sector, c)],
-                hub.get((base, c), math.inf),
+        depots, base = self.depots, fs.fleet.base_node
+        states = []
+        for c in self.moved:
+            i = depots.index[(sector, c)]
+            states.append(
+                DepotClassState(
+                    sector,
+                    c,
+                    depots.stock_t.item(i) + depots.in_transit_t.item(i),
+                    self._rate_list[i],
+                    self._capacity_list[i],
+                    self.hubs.available_t(base, c),
+                )
             )
-            for c in self.moved
-        ]
+        return states
 
     def _reserve(self, fs: _FleetState, load: Load) -> None:
         """Take the load from the base (reordering it from the national source) and book it."""
-        base = fs.fleet.base_node
+        base, depots, hubs = fs.fleet.base_node, self.depots, self.hubs
         for c, tonnes in load.tonnes_by_class:
-            self.in_transit_t[(load.sector, c)] += tonnes
+            depots.in_transit_t[depots.index[(load.sector, c)]] += tonnes
             self.shipped_t[c] += tonnes
-            level = self.hub_stock_t.get((base, c))
-            if level is not None:
-                self.hub_stock_t[(base, c)] = level - min(tonnes, level)
+            h = hubs.index.get((base, c))
+            if h is not None:
+                level = float(hubs.level_t[h])
+                hubs.level_t[h] = level - min(tonnes, level)
                 self._reorder_at_base(base, c, tonnes)
 
     def _reorder_at_base(self, base: str, supply_class: str, tonnes: float) -> None:
@@ -630,16 +712,17 @@ class SustainmentEngine:
         A depot's loss lowers its inventory position, so the fleets plan again; a rear hub
         reorders what it lost, as it reorders what it loads out.
         """
-        for key in self._moved_keys:
-            if self.depot_of[key[0]] == node:
-                lost = self.stock_t[key] * share
-                self.stock_t[key] -= lost
-                self.destroyed_today_t[key] += lost
-        for (base, c), level in self.hub_stock_t.items():
+        depots, hubs = self.depots, self.hubs
+        at_node = self._key_depot == node
+        lost_t = depots.stock_t[at_node] * share
+        depots.stock_t[at_node] -= lost_t
+        depots.destroyed_today_t[at_node] += lost_t
+        for h, (base, c) in enumerate(hubs.keys):
+            level = float(hubs.level_t[h])
             if base == node and level > 0:
                 lost = level * share
-                self.hub_stock_t[(base, c)] = level - lost
-                self.hub_destroyed_t[(base, c)] += lost
+                hubs.level_t[h] = level - lost
+                hubs.destroyed_t[h] += lost
                 self._reorder_at_base(base, c, lost)
         self._may_be_below()
         self._unsettle()
@@ -651,9 +734,10 @@ class SustainmentEngine:
         Plans are revisited in a separate event at the same instant, as a SimPy process
         waiting for a ``Container.put`` would (same order of decisions, fewer kernel events).
         """
-        key = (base, supply_class)
-        level = self.hub_stock_t[key]
-        self.hub_stock_t[key] = level + min(tonnes, self.hub_capacity_t[key] - level)
+        hubs = self.hubs
+        h = hubs.index[(base, supply_class)]
+        level = float(hubs.level_t[h])
+        hubs.level_t[h] = level + min(tonnes, float(hubs.capacity_t[h]) - level)
         stocked = self.env.event()
         stocked.callbacks.append(partial(self._restocked, base, level <= 0))
         stocked.succeed()
@@ -710,10 +794,12 @@ class SustainmentEngine:
             priority=LOADED_PRIORITY,
             in_transit_policy=self.in_transit_policy,
             modes=(fleet.mode,),
+            tonnes=load.total_t,
         )
+        depots = self.depots
         if not outcome.arrived:
             for c, tonnes in load.tonnes_by_class:
-                self.in_transit_t[(load.sector, c)] -= tonnes
+                depots.in_transit_t[depots.index[(load.sector, c)]] -= tonnes
                 self.lost_t[c] += tonnes
             self._may_be_below((load.sector, c) for c, _ in load.tonnes_by_class)
             self._unsettle()
@@ -723,11 +809,11 @@ class SustainmentEngine:
             yield env.timeout(CLOSED_BASE_POLL_DAYS)
         yield env.timeout(unload.sample(self.transport_rng) / self.network.factor(depot))
         for c, tonnes in load.tonnes_by_class:
-            key = (load.sector, c)
-            self.in_transit_t[key] -= tonnes
-            self.stock_t[key] += tonnes
-            self.delivered_today_t[key] += tonnes
-            self.delivered_total_t[key] += tonnes
+            i = depots.index[(load.sector, c)]
+            depots.in_transit_t[i] -= tonnes
+            depots.stock_t[i] += tonnes
+            depots.delivered_today_t[i] += tonnes
+            depots.delivered_total_t[i] += tonnes
         self._may_be_below((load.sector, c) for c, _ in load.tonnes_by_class)
         return outcome
 
@@ -739,33 +825,24 @@ class SustainmentEngine:
         if self.force.strength_changes != self._rates_at_change:  # else the rates still hold
             self._set_rates(self._demand_rates(self.force.deployed_pax_by_sector_capability()))
             self._rates_at_change = self.force.strength_changes
-        demand, consumed, shortfall = [], [], []
-        stock_t = self.stock_t
-        for key, want in zip(self._all_keys, self._draw_demand_t(), strict=True):
-            level = stock_t.get(key)
-            if level is None:  # not moved: drawn in theatre, always met
-                got = want
-            else:
-                # within a gram of the stock: take it all (float rounding, not a real remainder)
-                got = level if want >= level - SHORTFALL_ROUNDING_T else want
-                if got > 0:
-                    stock_t[key] = level - got
-            demand.append(want)
-            consumed.append(got)
-            short = want - got
-            shortfall.append(short if short > SHORTFALL_ROUNDING_T else 0.0)
+        depots = self.depots
+        demand = self._draw_demand_t()
+        consumed = demand.copy()  # a class not moved is drawn in theatre: always met
+        want, level = demand[self._moved_at], depots.stock_t
+        # within a gram of the stock: take it all (float rounding, not a real remainder)
+        got = np.where(want >= level - SHORTFALL_ROUNDING_T, level, want)
+        depots.stock_t = np.where(got > 0, level - got, level)
+        consumed[self._moved_at] = got
+        short = demand - consumed
+        shortfall = np.where(short > SHORTFALL_ROUNDING_T, short, 0.0)
         add = self.recorder.add_block
         add(day, self._b_demand, demand)
         add(day, self._b_consumed, consumed)
         add(day, self._b_shortfall, shortfall)
-        add(day, self._b_delivered, [self.delivered_today_t[k] for k in self._moved_keys])
-        add(day, self._b_destroyed, [self.destroyed_today_t[k] for k in self._moved_keys])
-        add(day, self._b_stock, [self.stock_t[k] for k in self._moved_keys])
-        add(
-            day,
-            self._b_dos,
-            [days_of_supply(self.stock_t[k], self.rate[k]) for k in self._moved_keys],
-        )
+        add(day, self._b_delivered, depots.delivered_today_t)
+        add(day, self._b_destroyed, depots.destroyed_today_t)
+        add(day, self._b_stock, depots.stock_t)
+        add(day, self._b_dos, depots.days_of_supply())
         span = env.now - self._last_record_t
         utilisation = []
         for fs in self.fleets:
@@ -774,33 +851,36 @@ class SustainmentEngine:
             fs.busy_area = 0.0
         add(day, self._b_fleet, utilisation)
         self._last_record_t = env.now
-        self.delivered_today_t = dict.fromkeys(self.stock_t, 0.0)
-        self.destroyed_today_t = dict.fromkeys(self.stock_t, 0.0)
+        depots.delivered_today_t[:] = 0.0
+        depots.destroyed_today_t[:] = 0.0
         self._may_be_below()
         self._unsettle()
         self.dispatch()
 
-    def _draw_demand_t(self) -> list[float]:
+    def _draw_demand_t(self) -> np.ndarray:
         """The day's demand by (sector, class) in ``_all_keys`` order (module docstring)."""
-        rates = [self.rate[key] for key in self._all_keys]
-        factors = self.variation.samples(self.demand_rng, len(rates))
+        rates = self.rate_t_per_day
+        factors = np.asarray(self.variation.samples(self.demand_rng, len(rates)), np.float64)
         lot_days = self.scenario.sustainment.demand_lot_days
         if lot_days is None:
-            return [rate * factor for rate, factor in zip(rates, factors, strict=True)]
-        lots = self.demand_rng.poisson(np.asarray(factors) / lot_days).tolist()
-        return [lot_days * rate * n for rate, n in zip(rates, lots, strict=True)]
+            return rates * factors
+        lots = self.demand_rng.poisson(factors / lot_days)
+        return lot_days * rates * lots
 
     def finish(self) -> None:
         """Whole-run tonnes: shipped, lost and still in transit by class; initial stocks."""
         add_run = self.recorder.add_run
+        depots, hubs = self.depots, self.hubs
         for c in self.moved:
             add_run("shipped_t", self.shipped_t[c], supply_class=c)
             add_run("lost_t", self.lost_t[c], supply_class=c)
-            in_transit = math.fsum(self.in_transit_t[(s, c)] for s in self.sectors)
+            in_transit = math.fsum(
+                float(depots.in_transit_t[depots.index[(s, c)]]) for s in self.sectors
+            )
             add_run("in_transit_t", in_transit, supply_class=c)
-        for (s, c), tonnes in self.initial_stock_t.items():
+        for (s, c), tonnes in zip(depots.keys, depots.initial_t.tolist(), strict=True):
             add_run("initial_stock_t", tonnes, sector=s, supply_class=c)
-        for (base, c), tonnes in self.hub_destroyed_t.items():
+        for (base, c), tonnes in zip(hubs.keys, hubs.destroyed_t.tolist(), strict=True):
             add_run("hub_destroyed_t", tonnes, node=base, supply_class=c)
 
 

@@ -205,3 +205,161 @@ def estimate_flags(data_rows: Mapping[str, bool]) -> Any:
         return "sourced"
 
     return flag
+
+
+# -- logistics realism (issue 17): closure components, fleets, crossings, the busiest resource --
+
+#: Closure components in the order the report lists them, with the words it uses for each.
+CLOSURE_COMPONENT_WORDS: tuple[tuple[str, str], ...] = (
+    ("notice", "notice to move"),
+    ("movement", "movement (planned travel)"),
+    ("queue", "queues and delays on the way"),
+)
+
+
+@dataclass(frozen=True)
+class ClosureDecomposition:
+    """Mean days of each closure component over the replications that closed, and the decider.
+
+    ``deciding`` is the largest of notice, movement and queues (warning is a credit, not a
+    delay); ``units_short`` the mean units per run that no source could provide.
+    """
+
+    warning_days: float
+    components: tuple[tuple[str, float], ...]
+    deciding: str | None
+    units_short: float
+
+
+def closure_decomposition(metrics: Mapping[str, Mapping[str, Any]]) -> ClosureDecomposition:
+    """The slowest plan's closure as warning, notice, movement and queues (summary means)."""
+
+    def mean(name: str) -> float:
+        value = metrics.get(name, {}).get("mean")
+        return math.nan if value is None else float(value)
+
+    parts = tuple(
+        (words, mean(f"reinforcement_{key}_days")) for key, words in CLOSURE_COMPONENT_WORDS
+    )
+    known = [(days, words) for words, days in parts if not math.isnan(days)]
+    deciding = max(known)[1] if known else None
+    return ClosureDecomposition(
+        mean("reinforcement_warning_days"), parts, deciding, mean("reinforcement_units_short")
+    )
+
+
+def per_entity(metrics: Mapping[str, Mapping[str, Any]], prefix: str) -> dict[str, Mapping]:
+    """The summary entries of one per-entity family (``<prefix>:<id>``), by entity id."""
+    head = prefix + ":"
+    return {name[len(head) :]: e for name, e in metrics.items() if name.startswith(head)}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource's load: its kind (node, fleet, crossing), id, share busy and why it binds."""
+
+    kind: str
+    id: str
+    share: float
+    why: str
+
+
+#: Per-entity summary metrics that measure a resource's load: kind, metric prefix, why it binds.
+RESOURCE_FAMILIES: tuple[tuple[str, str, str], ...] = (
+    (
+        "fleet",
+        "fleet_utilisation",
+        "its vehicles are on the road or rails, loading or unloading that share of the time: "
+        "more demand waits for a free vehicle",
+    ),
+    (
+        "crossing",
+        "crossing_throughput_share",
+        "its supply tonnes per day against the capacity cited for it",
+    ),
+)
+
+
+def busiest_resources(run: RunData) -> list[Resource]:
+    """Every fleet's and crossing's load and the busiest node's, busiest first.
+
+    A fleet's share is its mean utilisation; a node's its mean server utilisation; a
+    crossing's its supply tonnes over its cited capacity.
+    """
+    metrics = run.summary.get("metrics", {})
+    out = [
+        Resource(kind, entity, float(entry["mean"]), why)
+        for kind, prefix, why in RESOURCE_FAMILIES
+        for entity, entry in per_entity(metrics, prefix).items()
+    ]
+    busy = busiest_node(run)
+    if busy is not None:
+        node, mean_share, _ = busy
+        out.append(
+            Resource(
+                "node",
+                node,
+                mean_share,
+                "its handling servers (tracks, gates, stands) are busy that share of the time",
+            )
+        )
+    return sorted(
+        (r for r in out if not math.isnan(r.share)), key=lambda r: (-r.share, r.kind, r.id)
+    )
+
+
+#: Above this share a transport resource has no headroom (the scenarios' node criterion).
+NO_HEADROOM_SHARE = 0.85
+
+
+@dataclass(frozen=True)
+class PolicyFinding:
+    """Whether the stock policy rather than capacity fails the days-of-supply criterion.
+
+    ``suggested_reorder_days`` and ``suggested_order_up_to_days`` raise both levels by the
+    shortfall of the lowest stock against the criterion: a first guess to test with a sweep,
+    not a computed optimum.
+    """
+
+    criterion: str
+    threshold: float
+    lowest_days: float
+    busiest: Resource | None
+    policy_binds: bool
+    suggested_reorder_days: float
+    suggested_order_up_to_days: float
+
+
+def stock_policy_finding(run: RunData) -> PolicyFinding | None:
+    """The days-of-supply criterion that failed or is at risk, and whether the policy decides it.
+
+    The policy decides it when no fleet, crossing or node is busier than NO_HEADROOM_SHARE:
+    transport had room to bring more, the depots did not ask for it in time.
+    """
+    criterion = next(
+        (
+            c
+            for c in run.summary.get("criteria", [])
+            if c.get("metric") == "min_days_of_supply" and c.get("verdict") != "PASS"
+        ),
+        None,
+    )
+    if criterion is None:
+        return None
+    lowest = criterion.get("mean")
+    if lowest is None or math.isnan(float(lowest)):
+        return None
+    resources = busiest_resources(run)
+    busiest = resources[0] if resources else None
+    binds = busiest is None or busiest.share < NO_HEADROOM_SHARE
+    policy = run.scenario.sustainment.stock_policy
+    raise_days = max(0.0, float(criterion["threshold"]) - float(lowest))
+    return PolicyFinding(
+        str(criterion.get("name", "min_days_of_supply")),
+        float(criterion["threshold"]),
+        float(lowest),
+        busiest,
+        binds,
+        policy.reorder_point_days + raise_days,
+        policy.order_up_to_days + raise_days,
+    )

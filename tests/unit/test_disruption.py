@@ -78,12 +78,14 @@ def test_a_strike_on_a_rear_hub_destroys_its_stock_which_is_reordered() -> None:
     model = build_model(env, scenario, ALLOCATION, subsystem_rngs(1, 0), recorder)
     sustainment = next(s for s in model.subsystems if isinstance(s, SustainmentEngine))
     env.run(until=5.4)
-    before = dict(sustainment.hub_stock_t)
+    hubs = sustainment.hubs
+    before = hubs.level_t.copy()
+    assert before.sum() > 0
     env.run(until=5.6)
-    assert all(level == 0.0 for level in sustainment.hub_stock_t.values())
-    assert sustainment.hub_destroyed_t == pytest.approx(before)
+    assert (hubs.level_t == 0.0).all()
+    assert hubs.destroyed_t == pytest.approx(before)
     env.run(until=model.tick)
-    assert sum(sustainment.hub_stock_t.values()) > 0  # reordered stock came back
+    assert hubs.level_t.sum() > 0  # reordered stock came back
 
 
 def test_random_strikes_common_random_numbers_on_is_a_subset_of_off() -> None:
@@ -270,10 +272,11 @@ def test_shipment_under_way_waits_or_reroutes_around_a_struck_crossing(
     assert route is not None and route.nodes == ("RH", "PRZ", "DEPOT_W")
     fleet = Fleet(id="f", mode=Mode.rail, count=1, payload_t=100.0, speed_kph=20.0, base_node="RH")
     result: dict[str, Any] = {}
+    west_i = engine.depots.index[("west", "I")]
 
     def shipment() -> Any:
         yield env.timeout(0.05)  # leaves RH after PRZ has closed
-        engine.in_transit_t[("west", "I")] += 100.0
+        engine.depots.in_transit_t[west_i] += 100.0
         outcome = yield from engine.deliver(Load("west", (("I", 100.0),)), route, fleet, Fixed(0))
         result["outcome"], result["t"] = outcome, env.now
 
@@ -294,8 +297,8 @@ def test_shipment_under_way_waits_or_reroutes_around_a_struck_crossing(
         assert result["outcome"].arrived
         assert result["t"] == pytest.approx(5.0 + 0.5 + 90 / 20 / 24)
         assert result["outcome"].wait_days == pytest.approx(5.0 - 0.05 - 120 / 20 / 24)
-    assert engine.in_transit_t[("west", "I")] == pytest.approx(0.0)
-    assert engine.delivered_total_t[("west", "I")] == pytest.approx(100.0)
+    assert engine.depots.in_transit_t[west_i] == pytest.approx(0.0)
+    assert engine.depots.delivered_total_t[west_i] == pytest.approx(100.0)
 
 
 def test_strike_rate_is_per_year() -> None:

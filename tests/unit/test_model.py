@@ -36,9 +36,14 @@ def tiny() -> Scenario:
 def test_subsystem_rngs_follow_the_contract() -> None:
     rngs = subsystem_rngs(7, 3)
     assert tuple(rngs) == SUBSYSTEMS
-    children = np.random.SeedSequence(7, spawn_key=(3,)).spawn(6)
+    children = np.random.SeedSequence(7, spawn_key=(3,)).spawn(len(SUBSYSTEMS))
     for child, rng in zip(children, rngs.values(), strict=True):
         assert rng.random() == np.random.default_rng(child).random()
+    # the background and airlift streams came last: the first six are those of six children
+    first_six = np.random.SeedSequence(7, spawn_key=(3,)).spawn(6)
+    assert [np.random.default_rng(c).random() for c in first_six] == [
+        np.random.default_rng(c).random() for c in children[:6]
+    ]
     # replications and subsystems get different streams
     assert subsystem_rngs(7, 4)["network"].random() != subsystem_rngs(7, 3)["network"].random()
 

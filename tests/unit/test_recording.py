@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from logistics_sim.engine.recording import COLUMNS, Recorder
@@ -82,3 +84,43 @@ def test_blocks_and_rows_merge_into_one_sorted_frame() -> None:
         rec.add_block(2, block, [1.0])
     with pytest.raises(TypeError):
         rec.block("x", [{"klass": "III"}])
+
+
+def _long() -> Recorder:
+    """Blocks over many days (more than one preallocated chunk) and single rows between them."""
+    rec = Recorder(horizon_days=150)
+    stock = rec.block("stock_t", [{"sector": s, "supply_class": "III"} for s in ("w", "e", "n")])
+    fleet = rec.block("fleet_utilisation", [{"node": "rail"}, {"node": "road"}])
+    for day in range(150):
+        rec.add_block(day, stock, [day * 1.5, -day, math.nan if day % 7 else 0.0])
+        rec.add_block(day, fleet, np.array([0.5, day / 150]))
+        if day % 10 == 0:
+            rec.add(day, "arrived_pax", float(day), sector="w")
+    rec.add_run("lost_t", 3.0, supply_class="III")
+    return rec
+
+
+def test_frames_are_the_frame_in_bounded_pieces() -> None:
+    rec = _long()
+    whole = rec.frame(3)
+    assert len(whole) == 5 * 150 + 15 + 1
+    pieces = list(rec.frames(3, max_rows=200))
+    assert all(len(p) <= 200 for p in pieces) and len(pieces) > 3
+    joined = pd.concat(pieces, ignore_index=True)
+    pd.testing.assert_frame_equal(joined, whole)
+    assert [list(p.dtypes) for p in pieces] == [list(whole.dtypes)] * len(pieces)
+
+
+def test_frame_of_some_metrics_keeps_their_rows_in_order() -> None:
+    rec = _long()
+    whole = rec.frame(0)
+    some = rec.frame(0, metrics={"stock_t", "lost_t"})
+    expected = whole[whole["metric"].isin(["stock_t", "lost_t"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+    day_10 = some[(some["sector"] == "w") & (some["day"] == 10)]
+    assert day_10["value"].tolist() == [15.0]
+
+
+def test_empty_recorder_gives_one_empty_piece() -> None:
+    pieces = list(Recorder(5).frames(0, max_rows=10))
+    assert len(pieces) == 1 and len(pieces[0]) == 0

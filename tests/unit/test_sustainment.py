@@ -19,6 +19,8 @@ from logistics_sim.engine.model import build_model, run_replication, subsystem_r
 from logistics_sim.engine.recording import Recorder
 from logistics_sim.engine.sustainment import (
     DepotClassState,
+    DepotStocks,
+    HubStocks,
     Load,
     SustainmentEngine,
     days_of_supply,
@@ -269,12 +271,12 @@ def test_stock_lost_between_days_is_resupplied_at_once_not_at_the_next_day() -> 
     model = build_model(env, scenario, ALLOCATION, subsystem_rngs(1, 0), Recorder(30))
     engine = next(s for s in model.subsystems if isinstance(s, SustainmentEngine))
     env.run(until=10.5)
-    west = [("west", c) for c in engine.moved]
-    assert all(engine.in_transit_t[k] == 0 for k in west)  # nothing on its way to west yet
+    west = [engine.depots.index[("west", c)] for c in engine.moved]
+    assert (engine.depots.in_transit_t[west] == 0).all()  # nothing on its way to west yet
     assert any(fs.idle for fs in engine.fleets)
     engine.destroy_stock("DEPOT_W", 0.9)
     assert env.now == 10.5
-    assert sum(engine.in_transit_t[k] for k in west) > 0
+    assert engine.depots.in_transit_t[west].sum() > 0
 
 
 def test_us_enabler_fleet_exists_only_with_us_airlift() -> None:
@@ -350,7 +352,7 @@ def _poisson_deliveries(
     sent = 0
 
     def one(load: Load) -> Generator[simpy.Event, Any, None]:
-        engine.in_transit_t[("west", "I")] += load.total_t
+        engine.depots.in_transit_t[engine.depots.index[("west", "I")]] += load.total_t
         start = env.now
         outcome = yield from engine.deliver(load, route, fleet, Fixed(0.0))
         assert outcome.arrived
@@ -395,3 +397,25 @@ def test_erlang_c_formula_hand_values() -> None:
     # M/M/1 special case: Wq = rho / (mu - lambda)
     assert erlang_c_wait_days(1, 1.0, 2.0) == pytest.approx(0.5 / 1.0)
     assert erlang_c_wait_days(2, 3.0, 2.0) == pytest.approx(9 / 14)
+
+
+def test_depot_records_find_keys_below_reorder_point_and_days_of_supply() -> None:
+    """Positions below the reorder point (never at rate 0); days of supply NaN at rate 0."""
+    keys = [("west", "I"), ("west", "III"), ("east", "I")]
+    depots = DepotStocks.build(keys, [100.0, 100.0, math.inf], [10.0, 40.0, 0.0])
+    assert depots.index[("east", "I")] == 2 and depots.stock_t.tolist() == [10.0, 40.0, 0.0]
+    depots.rate_t_per_day[:] = [5.0, 5.0, 0.0]
+    depots.reorder_t[:] = [15.0, 15.0, 0.0]
+    depots.in_transit_t[1] = 0.0
+    assert depots.below_reorder_point().tolist() == [0]  # 10 < 15; 40 is not; rate 0 never
+    depots.in_transit_t[0] = 5.0  # position 15: at the reorder point, not below
+    assert depots.below_reorder_point().tolist() == []
+    dos = depots.days_of_supply()
+    assert dos[:2].tolist() == [2.0, 8.0] and math.isnan(dos[2])
+
+
+def test_hub_records_national_source_is_never_short() -> None:
+    hubs = HubStocks.build({("RH", "I"): 50.0})
+    assert hubs.available_t("RH", "I") == 50.0
+    assert hubs.available_t("HOME", "I") == math.inf  # not a hub: the national source
+    assert hubs.capacity_t[0] > 50.0  # slack for float rounding

@@ -20,10 +20,13 @@ from logistics_sim.report.sections.closing import (
     limitations_section,
     provenance_section,
 )
+from logistics_sim.report.sections.closure import closure_section
 from logistics_sim.report.sections.elements import Figure, Section, Table
 from logistics_sim.report.sections.operations import nodes_section, strength_section, supply_section
 from logistics_sim.report.sections.reinforcement import reinforcement_section
 from logistics_sim.report.sections.sensitivity import sensitivity_section
+from logistics_sim.report.sections.stock_policy import stock_policy_section
+from logistics_sim.report.sections.throughput import throughput_section
 from logistics_sim.report.sections.verdict import headline, verdict_section
 
 #: The names callers imported from report/sections.py before it became this package.
@@ -46,8 +49,11 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("burden", "Burden sharing"),
     ("strength", "Deployed strength over time"),
     ("supply", "Days of supply by sector and class"),
+    ("stock_policy", "Stock policy"),
     ("nodes", "Node utilisation"),
+    ("throughput", "Fleets and crossings"),
     ("reinforcement", "Reinforcement closure"),
+    ("closure", "Reinforcement closure decomposed"),
     ("sensitivity", "Sensitivity"),
     ("assumptions", "Assumptions and sources"),
     ("limitations", "Limitations"),
@@ -66,8 +72,11 @@ def build_sections(run: RunData) -> tuple[str, Requirement, list[Section]]:
         burden_section(run, req),
         strength_section(run),
         supply_section(run),
+        stock_policy_section(run),
         nodes_section(run),
+        throughput_section(run),
         reinforcement_section(run),
+        closure_section(run),
         sensitivity_section(run),
         assumptions_section(run),
         limitations_section(run, req),
