@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from validation_support import load_case
 
 from logistics_sim.engine.model import run_replication
 from logistics_sim.metrics import replication_metrics
+from testsupport.validation_cases import load_case
 
 pytestmark = [pytest.mark.validation]
 
