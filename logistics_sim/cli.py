@@ -436,3 +436,80 @@ def optimise(
     if result.status is Status.error:
         typer.echo(f"error: {' '.join(result.explanation)}", err=True)
         raise typer.Exit(EXIT_INTERNAL)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision analysis: frontier.
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@guarded
+def frontier(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="lever=v1,v2,... (repeatable): coalition=willing,willing_open,all,GBR+FRA; "
+            "rotation.dwell_ratio=1,2,3; any scenario path.",
+        ),
+    ],
+    keep_national: Annotated[
+        bool,
+        typer.Option(
+            "--keep-national",
+            help="Keep nations' own rotation settings (they then override the lever).",
+        ),
+    ] = False,
+    simulate_n: Annotated[
+        int | None,
+        typer.Option("--simulate", min=1, help="Also simulate each point's largest force N times."),
+    ] = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/<scenario>/frontier-<id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Largest sustainable force over a grid of levers; write frontier.csv and frontier.svg."""
+    from logistics_sim.analysis import frontier as analysis
+    from logistics_sim.analysis.levers import LeverError, parse_lever
+    from logistics_sim.experiment import Executor
+    from logistics_sim.report.decisions import (
+        FolderRefused,
+        claim_folder,
+        default_folder,
+        write_frontier,
+    )
+
+    scenario = load_scenario(file)
+    try:
+        levers = [parse_lever(text) for text in vary]
+        folder = out or default_folder(
+            scenario.name, "frontier", repr((vary, keep_national, simulate_n, seed))
+        )
+        claim_folder(folder, "frontier.csv")
+        result = analysis.frontier(
+            file, levers, keep_national=keep_national, executor=Executor(jobs, dask)
+        )
+        if simulate_n is not None:
+            result = analysis.simulate_points(
+                result, file, keep_national, simulate_n, seed, Executor(jobs, dask), folder, quiet
+            )
+    except (LeverError, FolderRefused) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for point in result.points:
+        typer.echo(analysis.describe(point))
+    removed, kept = result.removed_overrides(), result.kept_overrides()
+    if removed:
+        typer.echo("national settings replaced by the levers: " + ", ".join(removed))
+    if kept:
+        typer.echo("national settings kept (they override the levers): " + ", ".join(kept))
+    for path in write_frontier(result, folder):
+        typer.echo(f"written {path}")
+    typer.echo(f"frontier: {folder / 'frontier.csv'}")

@@ -40,6 +40,9 @@ def _fmt(value: float) -> str:
 
 def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: float) -> dict:
     """One criterion's entry of summary.json: figures, verdict and a plain-words explanation."""
+    if criterion.threshold is None:  # validation refuses such a scenario (check_criteria_*)
+        raise ValueError(f"criterion {criterion.name!r} has no threshold")
+    threshold = criterion.threshold
     stat = dict(metric or {})
     mean = _num(stat.get("mean"))
     low, high = _num(stat.get("ci_low")), _num(stat.get("ci_high"))
@@ -47,7 +50,7 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
     n = int(stat.get("n", 0) or 0)
     never = int(stat.get("never_reached", 0) or 0)
     sign = "at or above" if criterion.comparison is Comparison.ge else "at or below"
-    target = f"{_fmt(criterion.threshold)} {unit}".strip()
+    target = f"{_fmt(threshold)} {unit}".strip()
     level = f"{confidence:.0%}"
 
     if n == 0:
@@ -70,8 +73,8 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
         span = f"mean {_fmt(mean)} {unit}, {level} CI {_fmt(low)} to {_fmt(high)}".replace(
             "  ", " "
         )
-        low_ok = _meets(low, criterion.comparison, criterion.threshold)
-        high_ok = _meets(high, criterion.comparison, criterion.threshold)
+        low_ok = _meets(low, criterion.comparison, threshold)
+        high_ok = _meets(high, criterion.comparison, threshold)
         if low_ok and high_ok:
             verdict = PASS
             text = f"{criterion.name}: {span} — the whole interval is {sign} {target}."
@@ -96,7 +99,7 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
         "name": criterion.name,
         "metric": criterion.metric,
         "comparison": criterion.comparison.value,
-        "threshold": criterion.threshold,
+        "threshold": threshold,
         "mean": mean,
         "ci_low": low,
         "ci_high": high,
