@@ -39,37 +39,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from logistics_sim.catalogue import CATALOGUE, METRICS, MetricKind
 from logistics_sim.scenario import Scenario
 
-METRIC_UNITS: dict[str, str] = {
-    "deployed_strength_mean_pax": "pax",
-    "deployed_strength_min_pax": "pax",
-    "covered_strength_mean_pax": "pax",
-    "covered_strength_min_pax": "pax",
-    "days_below_target": "days",
-    "initial_deployment_closure_days": "days",
-    "rotation_gap_unit_days": "unit-days",
-    "supply_demand_t_per_day": "t/day",
-    "supply_delivered_t_per_day": "t/day",
-    "fill_rate": "share",
-    "stockout_days": "days",
-    "min_days_of_supply": "days of supply",
-    "reinforcement_closure_days": "days",
-    "probability_reinforcement_on_time": "probability",
-    "max_node_utilisation": "share",
-    "reinforcement_plans_triggered": "plans",
-    "surge_other_sectors_fill_rate": "share",
-    "surge_other_sectors_min_days_of_supply": "days of supply",
-    "surge_other_sectors_mean_days_of_supply": "days of supply",
-}
+#: Views of the metric catalogue (logistics_sim.catalogue), which defines every metric once.
+METRIC_UNITS: dict[str, str] = {m.name: m.unit for m in CATALOGUE}
 SUMMARY_METRICS = tuple(METRIC_UNITS)
-#: Units of metrics that cannot exceed 1.
-BOUNDED_UNITS = frozenset({"share", "probability"})
-CLOSURE_METRICS = frozenset({"initial_deployment_closure_days", "reinforcement_closure_days"})
+CLOSURE_METRICS = frozenset(m.name for m in CATALOGUE if m.kind is MetricKind.closure)
 #: A closure metric only applies to replications where its gate metric is > 0.
-CLOSURE_GATES = {"reinforcement_closure_days": "reinforcement_plans_triggered"}
+CLOSURE_GATES = {m.name: m.gate for m in CATALOGUE if m.gate is not None}
 #: Proportions whose CI is the Wilson score interval instead of the t interval.
-PROPORTION_METRICS = frozenset({"probability_reinforcement_on_time"})
+PROPORTION_METRICS = frozenset(m.name for m in CATALOGUE if m.kind is MetricKind.proportion)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,7 +301,7 @@ def metric_ci(name: str, values: Iterable[float], confidence: float = 0.95) -> M
     """
     interval = wilson_ci if name in PROPORTION_METRICS else mean_ci
     ci = interval(values, confidence)
-    upper = 1.0 if METRIC_UNITS.get(name) in BOUNDED_UNITS else math.inf
+    upper = 1.0 if name in METRICS and METRICS[name].bounded else math.inf
     low = ci.ci_low if math.isnan(ci.ci_low) else max(ci.ci_low, 0.0)
     high = ci.ci_high if math.isnan(ci.ci_high) else min(ci.ci_high, upper)
     return MeanCI(ci.mean, low, high, ci.n)

@@ -16,6 +16,7 @@ from typing import Any
 import networkx as nx
 from pydantic import BaseModel
 
+from logistics_sim.catalogue import CRITERION_METRICS
 from logistics_sim.scenario import (
     FairnessKey,
     Mode,
@@ -28,30 +29,6 @@ from logistics_sim.scenario import (
 )
 
 FieldPath = tuple[str | int, ...]
-
-#: Summary metrics a criterion may name (DESIGN.md §4, "Metric names that always exist").
-KNOWN_METRICS: frozenset[str] = frozenset(
-    {
-        "deployed_strength_mean_pax",
-        "deployed_strength_min_pax",
-        "covered_strength_mean_pax",
-        "covered_strength_min_pax",
-        "days_below_target",
-        "initial_deployment_closure_days",
-        "rotation_gap_unit_days",
-        "supply_demand_t_per_day",
-        "supply_delivered_t_per_day",
-        "fill_rate",
-        "stockout_days",
-        "min_days_of_supply",
-        "reinforcement_closure_days",
-        "probability_reinforcement_on_time",
-        "max_node_utilisation",
-        "surge_other_sectors_fill_rate",
-        "surge_other_sectors_min_days_of_supply",
-        "surge_other_sectors_mean_days_of_supply",
-    }
-)
 
 #: Capability mix may differ from the target strength by this share before a warning.
 MIX_TOLERANCE_SHARE = 0.03
@@ -525,11 +502,11 @@ def check_readiness_tiers(s: Scenario) -> Iterable[Finding]:
 def check_criteria_metrics_known(s: Scenario) -> Iterable[Finding]:
     """Each feasibility criterion names a summary metric the run produces."""
     for i, criterion in enumerate(s.criteria):
-        if criterion.metric not in KNOWN_METRICS:
+        if criterion.metric not in CRITERION_METRICS:
             yield Finding(
                 ("criteria", i, "metric"),
                 f"unknown metric '{criterion.metric}'; known metrics: "
-                + ", ".join(sorted(KNOWN_METRICS)),
+                + ", ".join(sorted(CRITERION_METRICS)),
             )
 
 

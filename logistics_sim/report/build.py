@@ -16,8 +16,9 @@ import jinja2
 from markupsafe import Markup
 
 from logistics_sim import runfolder as rf
+from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import RunData, load_run_data
-from logistics_sim.report.sections import SECTIONS, VERDICT_WORDS, build_sections
+from logistics_sim.report.sections import SECTIONS, build_sections
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENTITY = re.compile(r"&(?=[#A-Za-z])")  # an ampersand that could start an HTML entity

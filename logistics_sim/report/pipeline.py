@@ -14,8 +14,10 @@ from typing import Any
 import pandas as pd
 
 from logistics_sim.report.build import write_report
+from logistics_sim.report.findings import requirement
+from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import load_run_data
-from logistics_sim.report.sections import VERDICT_WORDS, headline, requirement
+from logistics_sim.report.sections import headline
 from logistics_sim.scenario import Objective, Scenario
 
 #: Attributes of an infeasible optimiser result that may hold the largest sustainable force.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from logistics_sim import experiment
 from logistics_sim.cli import app
+from logistics_sim.experiment import run as experiment_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny.yaml"
@@ -23,7 +23,7 @@ runner = CliRunner()
 @pytest.fixture
 def fake_model(monkeypatch):
     """The stand-in replicate function instead of the engine (sequential runs, in-process)."""
-    monkeypatch.setattr(experiment, "default_replicate", lambda: fake_replicate)
+    monkeypatch.setattr(experiment_run, "default_replicate", lambda: fake_replicate)
 
 
 def test_simulate_writes_run_folder_and_prints_verdict(fake_model, tmp_path):
@@ -101,7 +101,7 @@ def test_resume_into_other_seed_is_refused(fake_model, tmp_path):
 
 
 def test_failed_replication_reported_by_number(monkeypatch, tmp_path):
-    monkeypatch.setattr(experiment, "default_replicate", lambda: failing_replicate)
+    monkeypatch.setattr(experiment_run, "default_replicate", lambda: failing_replicate)
     out = tmp_path / "run"
     result = runner.invoke(app, ["simulate", str(TINY), "-n", "5", "-j", "1", "--out", str(out)])
     assert result.exit_code == 1

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from logistics_sim import experiment
 from logistics_sim.cli import app
+from logistics_sim.experiment import run as experiment_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny.yaml"
@@ -22,7 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def fake_model(monkeypatch):
-    monkeypatch.setattr(experiment, "default_replicate", lambda: fake_replicate)
+    monkeypatch.setattr(experiment_run, "default_replicate", lambda: fake_replicate)
 
 
 def test_factorial_sweep_writes_table(fake_model, tmp_path):

@@ -27,10 +27,10 @@ from logistics_sim.experiment import (
     STAND_IN_LABEL,
     ReplicationsFailed,
     SweepParameter,
-    _more_replications,
     build_variant,
     choose_allocation,
     design,
+    more_replications,
     parse_set,
     run_and_store,
     set_path,
@@ -352,9 +352,9 @@ def test_a_probability_stops_on_its_wilson_half_width_not_on_a_degenerate_t_inte
     late = {r: {"probability_reinforcement_on_time": 0.0} for r in range(20)}
     half = wilson_ci([0.0] * 20).half_width
     assert half == pytest.approx(1.96**2 / (20 + 1.96**2) / 2, rel=1e-3)
-    more = _more_replications(no_criteria, late, 0.05, 20)
+    more = more_replications(no_criteria, late, 0.05, 20)
     assert more == math.ceil(20 * (half / 0.05) ** 2) - 20 == 32
-    assert _more_replications(no_criteria, late, 0.09, 20) == 0
+    assert more_replications(no_criteria, late, 0.09, 20) == 0
 
 
 def test_target_half_width_adds_replications(tiny, allocation, tmp_path):

@@ -20,13 +20,11 @@ from test_report_fixture import make_run_folder
 from logistics_sim.metrics import mean_ci
 from logistics_sim.report import SECTIONS, build_report
 from logistics_sim.report.build import _md_escape
+from logistics_sim.report.findings import fair_shares
+from logistics_sim.report.format import interval
 from logistics_sim.report.rundata import band, load_run_data
-from logistics_sim.report.sections import (
-    build_sections,
-    conflict_set_sentence,
-    fair_shares,
-    interval,
-)
+from logistics_sim.report.sections import build_sections
+from logistics_sim.report.sections.optimiser_text import conflict_set_sentence
 
 HOSTILE = "<script>alert(1)</script>"
 IMG_HOSTILE = '<img src=x onerror="alert(2)">'

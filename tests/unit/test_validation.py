@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from logistics_sim import validation as v
+from logistics_sim.catalogue import CRITERION_METRICS
 from logistics_sim.scenario import Scenario
 from logistics_sim.validation import Finding, Severity
 
@@ -407,7 +408,7 @@ def test_criterion_metric_must_be_known(tiny_with: Make) -> None:
     f = only(v.check_criteria_metrics_known(s))
     assert f.path == ("criteria", 1, "metric")
     assert f.message == (
-        "unknown metric 'fill_ratio'; known metrics: " + ", ".join(sorted(v.KNOWN_METRICS))
+        "unknown metric 'fill_ratio'; known metrics: " + ", ".join(sorted(CRITERION_METRICS))
     )
     assert "covered_strength_min_pax, days_below_target" in f.message  # sorted, all listed
 

@@ -1,0 +1,218 @@
+"""Pure analysis of a run for the report: run data in, plain records and values out.
+
+Nothing here writes HTML or Markdown; the section writers turn these findings into sentences,
+tables and figures."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from logistics_sim.report.rundata import (
+    RunData,
+    source_keys,
+)
+from logistics_sim.scenario import (
+    FairnessKey,
+    Scenario,
+    Sourced,
+)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Troops asked, troops the allocation deploys, and whether the requirement is infeasible."""
+
+    asked_pax: int
+    simulated_pax: int
+    infeasible: bool
+    status: str
+    source: str
+
+
+def requirement(run: RunData) -> Requirement:
+    """What was asked and what was simulated, from the scenario, allocation and optimiser status."""
+    asked = int(run.scenario.force.target_deployed_pax)
+    alloc = run.allocation
+    if "personnel_deployed" in alloc.columns:
+        simulated = int(alloc["personnel_deployed"].sum())
+    else:
+        per_unit = {c.id: c.personnel_per_unit_pax for c in run.scenario.force.capabilities}
+        simulated = int(
+            sum(
+                per_unit.get(c, 0) * u
+                for c, u in zip(alloc["capability"], alloc["units"], strict=True)
+            )
+        )
+    status = str((run.optimisation or {}).get("status", ""))
+    infeasible = "infeasible" in status.lower()
+    source = str(run.manifest.get("allocation_source", "not recorded"))
+    return Requirement(asked, simulated, infeasible, status, source)
+
+
+def busiest_node(run: RunData) -> tuple[str, float, float] | None:
+    """(node, mean utilisation after warm-up, mean of each replication's peak day) or None."""
+    nodes = run.reduced.nodes
+    warm = run.scenario.experiment.warmup_days
+    rows = nodes[(nodes["day"] >= warm) & nodes["utilisation"].notna()]
+    if rows.empty:
+        return None
+    mean = rows.groupby("node")["utilisation"].mean()
+    peak = rows.groupby(["node", "replication"])["utilisation"].max().groupby("node").mean()
+    node = str(mean.sort_values(ascending=False, kind="stable").index[0])
+    return node, float(mean[node]), float(peak[node])
+
+
+def supply_ranking(run: RunData) -> pd.DataFrame:
+    """Sector × class after warm-up: mean and lowest days of supply, shortfall days (rep means)."""
+    sup = run.reduced.supply
+    warm = run.scenario.experiment.warmup_days
+    rows = sup[sup["day"] >= warm]
+    if rows.empty or rows["days_of_supply"].notna().sum() == 0:
+        return pd.DataFrame()
+    per_rep = rows.groupby(["sector", "supply_class", "replication"]).agg(
+        mean_dos=("days_of_supply", "mean"),
+        min_dos=("days_of_supply", "min"),
+        short_days=("shortfall_t", lambda s: float((s.fillna(0) > 0).sum())),
+    )
+    out = per_rep.groupby(["sector", "supply_class"]).mean().reset_index()
+    return out.sort_values(["min_dos", "mean_dos", "sector", "supply_class"], kind="stable")
+
+
+def reinforcement_windows(run: RunData) -> pd.DataFrame:
+    """Per replication and sector: trigger day and closure days (NaN if never closed)."""
+    whole = run.reduced.whole_run
+    trig = whole[whole["metric"] == "reinforcement_trigger_day"][["replication", "sector", "value"]]
+    clos = whole[whole["metric"] == "reinforcement_closure_days"][
+        ["replication", "sector", "value"]
+    ]
+    return trig.rename(columns={"value": "trigger"}).merge(
+        clos.rename(columns={"value": "closure"}), on=["replication", "sector"], how="left"
+    )
+
+
+def slowest_leg(run: RunData) -> tuple[str, float] | None:
+    """The node with the longest mean wait while reinforcements moved (trigger to closure)."""
+    windows = reinforcement_windows(run)
+    nodes = run.reduced.nodes
+    if windows.empty or nodes.empty or nodes["wait_days"].notna().sum() == 0:
+        return None
+    parts = []
+    horizon = run.scenario.horizon_days
+    for w in windows.to_dict("records"):
+        trigger, closure = float(w["trigger"]), float(w["closure"])
+        if math.isnan(trigger) or trigger >= horizon:
+            continue
+        end = trigger + closure if not math.isnan(closure) else float(horizon)
+        rows = nodes[
+            (nodes["replication"] == w["replication"])
+            & (nodes["day"] >= math.floor(trigger))
+            & (nodes["day"] <= end)
+        ]
+        parts.append(rows[["node", "wait_days"]])
+    if not parts:
+        return None
+    waits = pd.concat(parts).dropna().groupby("node")["wait_days"].mean()
+    if waits.empty or waits.max() <= 0:
+        return None
+    node = str(waits.sort_values(ascending=False, kind="stable").index[0])
+    return node, float(waits[node])
+
+
+def fair_shares(scenario: Scenario, codes: list[str]) -> tuple[dict[str, float], str]:
+    """Each nation's fair share (0..1) of the deployed force by the scenario's key, and its name."""
+    bs = scenario.burden_sharing
+    attrs = {
+        FairnessKey.gdp: "gdp_usd",
+        FairnessKey.population: "population",
+        FairnessKey.defence_spending: "defence_spending_usd",
+        FairnessKey.national_income: "gdp_usd",
+    }
+
+    def shares(key: FairnessKey) -> dict[str, float]:
+        values = {c: float(getattr(scenario.nation(c), attrs[key])) for c in codes}
+        total = sum(values.values())
+        return {c: v / total if total > 0 else 0.0 for c, v in values.items()}
+
+    if bs.fairness_key is FairnessKey.mix and bs.key_weights:
+        weights = {k: w for k, w in bs.key_weights.items() if k in attrs}
+        wsum = sum(weights.values()) or 1.0
+        parts = {k: shares(k) for k in weights}
+        mixed = {c: sum(weights[k] * parts[k][c] for k in weights) / wsum for c in codes}
+        label = "mix of " + ", ".join(f"{k.value} {w:g}" for k, w in weights.items())
+        return mixed, label
+    key = bs.fairness_key if bs.fairness_key in attrs else FairnessKey.gdp
+    label = key.value + (" (approximated by GDP)" if key is FairnessKey.national_income else "")
+    return shares(key), label
+
+
+def optimiser_fair_shares(opt: Mapping[str, Any] | None) -> dict[str, float]:
+    """Fair shares (0..1) from the optimiser's per-nation table, if it gives them."""
+    if not opt:
+        return {}
+    for key in sorted(opt):
+        value = opt[key]
+        if not (isinstance(value, list) and value and isinstance(value[0], Mapping)):
+            continue
+        if "nation" not in value[0]:
+            continue
+        col = next((c for c in value[0] if "fair" in c.lower() and "share" in c.lower()), None)
+        if col is None:
+            continue
+        out = {}
+        for row in value:
+            try:
+                out[str(row["nation"])] = float(row[col])
+            except (TypeError, ValueError):
+                continue
+        if out and max(out.values()) <= 1.0 + 1e-9:
+            return out
+    return {}
+
+
+def _label(item: BaseModel) -> str:
+    """A readable name of a list item: its id, code or name."""
+    for attr in ("id", "code", "name", "target"):
+        value = getattr(item, attr, None)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def walk_sourced(model: BaseModel, path: str = "") -> Iterable[tuple[str, Sourced]]:
+    """Every Sourced block of a scenario with its dotted path, depth first in field order."""
+    if isinstance(model, Sourced):
+        yield path or "scenario", model
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        sub = f"{path}.{name}" if path else name
+        if isinstance(value, BaseModel):
+            yield from walk_sourced(value, sub)
+        elif isinstance(value, tuple):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from walk_sourced(item, f"{sub}[{_label(item) or i}]")
+
+
+def estimate_flags(data_rows: Mapping[str, bool]) -> Any:
+    """A function: source field → 'estimate' / 'sourced' / 'assumption' in words."""
+
+    def flag(source: str | None, assumption: str | None) -> str:
+        keys = source_keys(source)
+        if not keys:
+            return "assumption" if assumption else "unsourced"
+        flagged = [
+            k for k in keys if k.startswith("ASSUMP_") or k == "DERIVED" or data_rows.get(k, False)
+        ]
+        if flagged and len(flagged) == len(keys):
+            return "estimate"
+        if flagged or assumption:
+            return "partly estimated"
+        return "sourced"
+
+    return flag
