@@ -55,9 +55,7 @@ def test_the_asked_force_is_its_own_fielded_force() -> None:
 
 
 def test_a_criterion_needs_a_threshold(tmp_path: Path) -> None:
-    text = Path(TINY).read_text().replace(
-        "comparison: \">=\", threshold: 2800,", "comparison: \">=\","
-    )
+    text = Path(TINY).read_text().replace('comparison: ">=", threshold: 2800,', 'comparison: ">=",')
     (tmp_path / "data").symlink_to(Path("scenarios/data").resolve())
     path = tmp_path / "bad.yaml"
     path.write_text(text)
