@@ -180,6 +180,7 @@ def simulate(
 ) -> None:
     """Run replications of a scenario into a run folder; print the verdict."""
     from logistics_sim import experiment
+    from logistics_sim.report.pipeline import field_force
     from logistics_sim.runfolder import RunFolderMismatch
     from logistics_sim.verdict import verdict_lines
 
@@ -191,10 +192,11 @@ def simulate(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if choice.source == experiment.STAND_IN_LABEL:
         typer.echo(f"note: {choice.source}", err=True)
+    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
     try:
         run = experiment.simulate(
-            scenario,
-            choice.allocation,
+            force.scenario,
+            force.allocation,
             replications,
             seed,
             jobs,
@@ -204,8 +206,9 @@ def simulate(
             quiet=not experiment.progress_wanted(quiet),
             target_half_width=target_half_width,
             max_replications=max_replications,
-            allocation_source=choice.source,
+            allocation_source=force.source,
             optimisation=choice.optimisation,
+            requirement=force.requirement,
         )
     except RunFolderMismatch as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -213,7 +216,7 @@ def simulate(
     except KeyboardInterrupt:
         _interrupted()
     typer.echo(f"run folder: {run.folder}")
-    typer.echo(f"allocation: {choice.source}")
+    typer.echo(f"allocation: {force.source}")
     for line in verdict_lines(run.summary):
         typer.echo(line)
     _fail_lines({f"replication {r}": e for r, e in sorted(run.failed.items())})

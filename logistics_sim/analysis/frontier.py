@@ -20,8 +20,7 @@ from logistics_sim.analysis.parallel import map_points
 from logistics_sim.analysis.solver import ForceSize, divided_force, largest_force
 from logistics_sim.experiment import Executor
 from logistics_sim.rules.fielded_force import fielded_scenario, units_by_capability
-
-FEASIBLE, INFEASIBLE = "FEASIBLE", "INFEASIBLE"
+from logistics_sim.verdict import FEASIBLE, INFEASIBLE, RequirementVerdict
 
 
 @dataclass(frozen=True)
@@ -97,6 +96,13 @@ def frontier(
     return Frontier(tuple(levers), tuple(solved))
 
 
+def requirement_verdict(size: ForceSize) -> RequirementVerdict:
+    """The requirement verdict of a point, as summary.json records it."""
+    verdict = FEASIBLE if size.feasible else INFEASIBLE
+    binding = () if size.feasible else (size.binding_limit,)
+    return RequirementVerdict(verdict, size.asked_pax, size.largest_force_pax, binding)
+
+
 def describe(point: FrontierPoint) -> str:
     """One line for a terminal: settings, largest force, share of target, verdicts."""
     size = point.size
@@ -146,6 +152,9 @@ def simulate_points(
                 allocation_source="optimiser: largest sustainable force at this point",
                 command_line=f"frontier point {i}: {label(point.settings)}",
                 executor=active,
+                requirement=requirement_verdict(point.size),
             )
-            done.append(replace(point, force_verdict=run.summary["verdict"], run_folder=run.folder))
+            done.append(
+                replace(point, force_verdict=run.summary["force_verdict"], run_folder=run.folder)
+            )
     return replace(result, points=tuple(done))

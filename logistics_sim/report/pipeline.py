@@ -18,7 +18,9 @@ from logistics_sim.report.findings import requirement
 from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import load_run_data
 from logistics_sim.report.sections import headline
+from logistics_sim.rules.fielded_force import fielded_scenario, units_by_capability
 from logistics_sim.scenario import Objective, Scenario
+from logistics_sim.verdict import FEASIBLE, INFEASIBLE, RequirementVerdict
 
 #: Attributes of an infeasible optimiser result that may hold the largest sustainable force.
 LARGEST_FORCE_FIELDS = ("largest_sustainable_force", "largest_force", "largest_allocation")
@@ -77,6 +79,54 @@ def largest_force(scenario: Scenario, result: Any) -> tuple[pd.DataFrame | None,
     return None, ""
 
 
+def requirement_of(scenario: Scenario, result: Any) -> RequirementVerdict | None:
+    """The requirement verdict from an optimiser result on the asked scenario (None: no answer).
+
+    What binds is the optimiser's own conflict sentence (or its first explanation line).
+    """
+    status = str(getattr(getattr(result, "status", ""), "value", ""))
+    if result is None or status not in ("optimal", "feasible", "infeasible"):
+        return None
+    asked = int(scenario.force.target_deployed_pax)
+    if status != "infeasible":
+        return RequirementVerdict(FEASIBLE, asked, asked)
+    frame = _allocation_of(result)
+    largest = int(frame["personnel_deployed"].sum()) if frame is not None else 0
+    explanation = [str(line) for line in getattr(result, "explanation", [])]
+    binding = [line for line in explanation if line.startswith("conflict:")] or explanation[:1]
+    return RequirementVerdict(INFEASIBLE, asked, largest, tuple(binding))
+
+
+@dataclass(frozen=True)
+class FieldedForce:
+    """What is simulated: the fielded force's scenario and allocation, and the requirement."""
+
+    scenario: Scenario
+    allocation: pd.DataFrame
+    source: str
+    requirement: RequirementVerdict | None
+
+
+def field_force(
+    scenario: Scenario, allocation: pd.DataFrame, source: str, result: Any
+) -> FieldedForce:
+    """The force to simulate: the allocation chosen, its scenario restated at its own size.
+
+    When the requirement is infeasible, the largest sustainable force replaces the optimiser's
+    allocation (if it is not already it), so what is simulated is what can be generated.
+    """
+    if result is not None and is_infeasible(result):
+        frame, label = largest_force(scenario, result)
+        if frame is None:
+            raise RuntimeError(
+                "the optimiser found the requirement infeasible and gave no largest "
+                "sustainable force to simulate"
+            )
+        allocation, source = frame, label
+    fielded = fielded_scenario(scenario, units_by_capability(allocation))
+    return FieldedForce(fielded, allocation, source, requirement_of(scenario, result))
+
+
 def run_report(
     file: Path,
     replications: int | None = None,
@@ -91,22 +141,14 @@ def run_report(
     """Load, optimise (largest sustainable force if infeasible), simulate, and build the report."""
     from logistics_sim import experiment
     from logistics_sim.loading import load_scenario
-    from logistics_sim.verdict import verdict_lines
+    from logistics_sim.verdict import criteria_lines
 
     scenario = load_scenario(file)
     choice = experiment.choose_allocation(scenario)
-    allocation, source = choice.allocation, choice.source
-    if choice.optimisation is not None and is_infeasible(choice.optimisation):
-        frame, label = largest_force(scenario, choice.optimisation)
-        if frame is None:
-            raise RuntimeError(
-                "the optimiser found the requirement infeasible and gave no largest "
-                "sustainable force to simulate"
-            )
-        allocation, source = frame, label
+    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
     run = experiment.simulate(
-        scenario,
-        allocation,
+        force.scenario,
+        force.allocation,
         replications,
         seed,
         jobs,
@@ -114,13 +156,14 @@ def run_report(
         out,
         False,
         quiet=quiet,
-        allocation_source=source,
+        allocation_source=force.source,
         optimisation=choice.optimisation,
+        requirement=force.requirement,
     )
     data = load_run_data(run.folder, sweep=sweep)
     html, md = write_report(data)
     req = requirement(data)
     verdict, first = headline(data, req)
     lines = [f"verdict: {VERDICT_WORDS.get(verdict, verdict)}", *first]
-    lines += verdict_lines(run.summary)[1:]
+    lines += criteria_lines(run.summary)
     return ReportRun(run.folder, html, md, verdict, lines, dict(run.failed))
