@@ -516,3 +516,99 @@ def frontier(
     for path in write_frontier(result, folder):
         typer.echo(f"written {path}")
     typer.echo(f"frontier: {folder / 'frontier.csv'}")
+
+
+LeverOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--lever",
+        help="path=v1,v2,... in order of increasing change (repeatable): "
+        "rotation.dwell_ratio=2,1.5,1; rotation.home_defence_floor=0.5,0.4; coalition=all.",
+    ),
+]
+
+
+@app.command("what-it-takes")
+@guarded
+def what_it_takes(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    lever: LeverOpt,
+    keep_national: Annotated[
+        bool, typer.Option("--keep-national", help="Keep nations' own rotation settings.")
+    ] = False,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/<scenario>/what-it-takes-<id>/)."),
+    ] = None,
+) -> None:
+    """Each lever's marginal effect and the smallest set of changes that meets the requirement."""
+    from logistics_sim.analysis import what_it_takes as analysis
+    from logistics_sim.analysis.levers import LeverError, parse_lever
+    from logistics_sim.experiment import Executor
+    from logistics_sim.report.decisions import (
+        FolderRefused,
+        claim_folder,
+        default_folder,
+        write_table,
+    )
+
+    scenario = load_scenario(file)
+    try:
+        levers = [parse_lever(text) for text in lever]
+        folder = out or default_folder(scenario.name, "what-it-takes", repr((lever, keep_national)))
+        claim_folder(folder, "what_it_takes.csv")
+        answer = analysis.what_it_takes(
+            file, levers, keep_national=keep_national, executor=Executor(jobs, dask)
+        )
+    except (LeverError, FolderRefused) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    lines = answer.sentences()
+    for line in lines:
+        typer.echo(line)
+    title = f"What it would take: {scenario.name}"
+    for path in write_table(folder, "what_it_takes", title, lines, analysis.step_table(answer)):
+        typer.echo(f"written {path}")
+
+
+@app.command("drop-outs")
+@guarded
+def drop_outs(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/<scenario>/drop-outs-<id>/)."),
+    ] = None,
+) -> None:
+    """For each contributing nation: the largest force without it, and who takes over."""
+    from logistics_sim.analysis import drop_outs as analysis
+    from logistics_sim.experiment import Executor
+    from logistics_sim.report.decisions import (
+        FolderRefused,
+        claim_folder,
+        default_folder,
+        write_table,
+    )
+
+    scenario = load_scenario(file)
+    try:
+        folder = out or default_folder(scenario.name, "drop-outs", "drop-outs")
+        claim_folder(folder, "dropouts.csv")
+    except FolderRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    base, rows = analysis.drop_outs(file, Executor(jobs, dask))
+    lines = [
+        f"as given: largest force {base.size.largest_force_pax:,} of "
+        f"{base.size.asked_pax:,} asked ({base.size.share_of_target:.0%})"
+    ]
+    lines += [analysis.describe(row) for row in rows]
+    for line in lines:
+        typer.echo(line)
+    title = f"Who drops out: {scenario.name}"
+    for path in write_table(folder, "dropouts", title, lines, analysis.drop_out_table(rows)):
+        typer.echo(f"written {path}")

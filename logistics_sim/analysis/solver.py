@@ -89,6 +89,22 @@ def largest_force(scenario: Scenario) -> ForceSize:
     )
 
 
+def troops_by_nation(scenario: Scenario) -> dict[str, int]:
+    """Troops each nation deploys in the largest force, divided as the optimiser divides it.
+
+    The largest force's size is exact; its division is the scenario's fairness division of that
+    force (the optimiser's ``largest_force`` objective, without the diagnosis of the asked one).
+    """
+    from optimisation import build_instance, params_of
+    from optimisation.solve import solve_largest_force
+
+    result = solve_largest_force(build_instance(scenario), params_of(scenario))
+    if result.allocation.empty:
+        return {}
+    totals = result.allocation.groupby("nation")["personnel_deployed"].sum()
+    return {str(k): int(v) for k, v in totals.items() if int(v) > 0}
+
+
 def divided_force(scenario: Scenario) -> pd.DataFrame:
     """The optimiser's allocation: the asked force, or the largest sustainable one if not.
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
+
 from logistics_sim.analysis.frontier import Frontier
 from logistics_sim.report.decision_figures import frontier_figure
 from logistics_sim.runfolder import write_bytes_atomic
@@ -45,3 +47,30 @@ def write_frontier(result: Frontier, folder: Path) -> list[Path]:
     svg = folder / "frontier.svg"
     write_bytes_atomic(svg, frontier_figure(table, [lever.path for lever in result.levers]))
     return [csv, svg]
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A Markdown table of a frame (cells escaped: text from inputs stays inert)."""
+
+    def cell(value: object) -> str:
+        text = (
+            f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+        )
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    head = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+def write_table(
+    folder: Path, stem: str, title: str, lines: list[str], frame: pd.DataFrame
+) -> list[Path]:
+    """``stem``.csv and ``stem``.md (a title, the sentences, the table)."""
+    csv = folder / f"{stem}.csv"
+    write_bytes_atomic(csv, frame.to_csv(index=False, lineterminator="\n").encode())
+    md = folder / f"{stem}.md"
+    body = f"# {title}\n\n" + "".join(f"- {line}\n" for line in lines) + "\n"
+    write_bytes_atomic(md, (body + markdown_table(frame)).encode())
+    return [csv, md]
