@@ -612,3 +612,59 @@ def drop_outs(
     title = f"Who drops out: {scenario.name}"
     for path in write_table(folder, "dropouts", title, lines, analysis.drop_out_table(rows)):
         typer.echo(f"written {path}")
+
+
+@app.command()
+@guarded
+def compare(
+    runs: Annotated[
+        list[Path], typer.Argument(help="Run folders, or scenario files (run first, like report).")
+    ],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/comparison-<id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Runs side by side; write comparison.html, comparison.md and comparison.csv."""
+    from logistics_sim import experiment
+    from logistics_sim.analysis.compare import comparison_table, load_compared
+    from logistics_sim.report.decisions import (
+        FolderRefused,
+        claim_folder,
+        default_folder,
+        write_comparison,
+    )
+    from logistics_sim.report.pipeline import run_report
+
+    if len(runs) < 2:
+        typer.echo("error: compare needs at least two runs or scenarios", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    missing = [str(p) for p in runs if not (p / "summary.json").is_file() and not p.is_file()]
+    if missing:
+        typer.echo(f"error: not a run folder or scenario file: {', '.join(missing)}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    load_all([p for p in runs if p.is_file()])  # every scenario valid before any run
+    try:
+        folder = out or default_folder("comparisons", "comparison", repr([str(p) for p in runs]))
+        claim_folder(folder, "comparison.csv")
+    except FolderRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    folders = []
+    for path in runs:
+        if path.is_file():
+            done = run_report(
+                path, replications, seed, jobs, dask, quiet=not experiment.progress_wanted(quiet)
+            )
+            typer.echo(f"ran {path}: {done.folder}")
+            folders.append(done.folder)
+        else:
+            folders.append(path)
+    table = comparison_table([load_compared(f) for f in folders])
+    for path in write_comparison(table, folder):
+        typer.echo(f"written {path}")

@@ -7,6 +7,8 @@ already holds its own output of the same kind (``marker``); any other folder is 
 from __future__ import annotations
 
 import hashlib
+import html
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -74,3 +76,73 @@ def write_table(
     body = f"# {title}\n\n" + "".join(f"- {line}\n" for line in lines) + "\n"
     write_bytes_atomic(md, (body + markdown_table(frame)).encode())
     return [csv, md]
+
+
+def _number(value: object) -> str:
+    """A figure for a cell: thousands separated above 100, else 3 significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
+
+
+def comparison_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header (item, then one column per run) and rows of plain-text cells."""
+    labels = dict(zip(table["folder"], table["run"], strict=True))
+    folders = list(labels)
+    header = ["item", *[f"{labels[f]} ({Path(f).name})" for f in folders]]
+    items = list(dict.fromkeys(table["item"]))
+    rows = []
+    for item in items:
+        cells = [item]
+        for folder in folders:
+            hit = table[(table["folder"] == folder) & (table["item"] == item)]
+            if hit.empty:
+                cells.append("")
+                continue
+            row = hit.iloc[0]
+            parts = [str(row["text"])] if isinstance(row["text"], str) and row["text"] else []
+            if pd.notna(row["mean"]):
+                text = _number(row["mean"])
+                if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+                    text += f" [{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
+                parts.insert(0, text)
+            if pd.notna(row["diff_vs_first"]):
+                parts.append(
+                    f"Δ {float(row['diff_vs_first']):+,.3g} "
+                    f"[{float(row['diff_ci_low']):+,.3g}, {float(row['diff_ci_high']):+,.3g}]"
+                )
+            cells.append(" ".join(parts))
+        rows.append(cells)
+    return header, rows
+
+
+def write_comparison(table: pd.DataFrame, folder: Path) -> list[Path]:
+    """comparison.csv, comparison.md and a self-contained comparison.html."""
+    header, rows = comparison_cells(table)
+    note = (
+        "Means with their confidence intervals; Δ is the paired difference from the first run "
+        "(same seeds: common random numbers), with its interval."
+    )
+    csv = folder / "comparison.csv"
+    write_bytes_atomic(csv, table.to_csv(index=False, lineterminator="\n").encode())
+    md = folder / "comparison.md"
+    frame = pd.DataFrame(rows, columns=header)
+    write_bytes_atomic(md, (f"# Comparison\n\n{note}\n\n" + markdown_table(frame)).encode())
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Comparison</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
+        "th{background:#eef}</style></head><body>"
+        f"<h1>Comparison</h1><p>{html.escape(note)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "</body></html>\n"
+    )
+    page_path = folder / "comparison.html"
+    write_bytes_atomic(page_path, page.encode())
+    return [csv, md, page_path]
