@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_report_fixture import make_run_folder  # noqa: E402
+from test_report_fixture import make_run_folder
 
-from logistics_sim.cli import app  # noqa: E402
+from logistics_sim.cli import app
 
 RUNNER = CliRunner()
 
