@@ -180,7 +180,7 @@ def simulate(
 ) -> None:
     """Run replications of a scenario into a run folder; print the verdict."""
     from logistics_sim import experiment
-    from logistics_sim.report.pipeline import field_force
+    from logistics_sim.experiment.fielding import field_force
     from logistics_sim.runfolder import RunFolderMismatch
     from logistics_sim.verdict import verdict_lines
 
@@ -279,7 +279,16 @@ def sweep(
     criteria = {c.metric for c in load_scenario(file).criteria}
     shown = table[table["metric"].isin(criteria)] if criteria else table
     typer.echo(f"sweep table: {result.folder / 'sweep.csv'}")
+    _warn_shadowed(file, [p.path for p in parameters])
     width = int(table["settings"].str.len().max())
+    for variant in table.drop_duplicates("variant").to_dict("records"):
+        largest = variant["largest_force_pax"]
+        size = f"{largest:,.0f}" if largest == largest and largest is not None else "-"
+        typer.echo(
+            f"  variant {variant['variant']:3d} {variant['settings']:{width}} requirement "
+            f"{variant['requirement_verdict'] or 'not assessed'} (largest force {size}), "
+            f"force {variant['force_verdict']}"
+        )
     for row in shown.itertuples(index=False):
         typer.echo(
             f"  variant {row.variant:3d} {row.settings:{width}} {row.verdict:10} {row.metric}: "
@@ -293,6 +302,21 @@ def sweep(
             for r, e in sorted(run.failed.items())
         }
     )
+
+
+def _warn_shadowed(file: Path, paths: list[str]) -> None:
+    """Warn when nations' own settings override a swept coalition rotation setting."""
+    from logistics_sim.analysis.levers import shadowed
+
+    scenario = load_scenario(file)
+    for path in paths:
+        hidden = shadowed(scenario, path)
+        if hidden:
+            typer.echo(
+                f"warning: {', '.join(hidden)} set their own value, which overrides the swept "
+                f"{path} for them; `frontier --vary {path}=...` applies it to every nation",
+                err=True,
+            )
 
 
 # ---------------------------------------------------------------------------------------------

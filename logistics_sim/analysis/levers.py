@@ -155,6 +155,18 @@ def _national_overrides(
     return removed, kept
 
 
+def shadowed(scenario: Scenario, path: str) -> list[str]:
+    """Nations whose own setting overrides a coalition rotation ``path`` (``FRA dwell_ratio=2``)."""
+    head, _, field = path.partition(".")
+    if head != "rotation" or field not in NATIONAL_ROTATION_FIELDS:
+        return []
+    return [
+        f"{n.code} {field}={getattr(n, field):g}"
+        for n in scenario.nations
+        if getattr(n, field) is not None
+    ]
+
+
 def apply_point(file: Path, point: dict[str, Any], keep_national: bool = False) -> Applied:
     """The scenario file with one point's levers applied, validated like the file itself."""
     from logistics_sim.errors import Problem, ScenarioError

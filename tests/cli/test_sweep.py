@@ -95,3 +95,20 @@ def test_bad_set_syntax_and_design(tmp_path):
     assert result.exit_code == 2 and "no item 'DEU'" in result.stderr
     result = runner.invoke(app, ["sweep", str(TINY), "--set", "a=1", "--design", "latin"])
     assert result.exit_code == 2
+
+
+def test_sweep_shows_verdicts_and_warns_when_a_nation_shadows_the_swept_value(
+    fake_model, tmp_path
+):
+    # tiny's France sets its own tour_days (120): a swept rotation.tour_days does not reach it
+    out = tmp_path / "sweep"
+    args = ["sweep", str(TINY), "--set", "rotation.tour_days=60,90", "-n", "2", "-j", "1"]
+    result = runner.invoke(app, [*args, "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "warning: FRA tour_days=120 set their own value, which overrides the swept" in (
+        result.stderr
+    )
+    table = pd.read_csv(out / "sweep.csv")
+    assert set(table["requirement_verdict"]) == {"FEASIBLE"}  # tiny's 3,200 can be generated
+    assert set(table["largest_force_pax"]) == {3200}
+    assert "requirement FEASIBLE (largest force 3,200), force " in result.stdout
