@@ -97,9 +97,7 @@ def test_bad_set_syntax_and_design(tmp_path):
     assert result.exit_code == 2
 
 
-def test_sweep_shows_verdicts_and_warns_when_a_nation_shadows_the_swept_value(
-    fake_model, tmp_path
-):
+def test_sweep_shows_verdicts_and_warns_of_shadowing_national_settings(fake_model, tmp_path):
     # tiny's France sets its own tour_days (120): a swept rotation.tour_days does not reach it
     out = tmp_path / "sweep"
     args = ["sweep", str(TINY), "--set", "rotation.tour_days=60,90", "-n", "2", "-j", "1"]
