@@ -692,3 +692,41 @@ def compare(
     table = comparison_table([load_compared(f) for f in folders])
     for path in write_comparison(table, folder):
         typer.echo(f"written {path}")
+
+
+@app.command()
+@guarded
+def enablers(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Sweep folder (default results/<scenario>/sweep-<id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Each US enabler off alone: every criterion's paired difference; write enablers.csv."""
+    from logistics_sim import experiment
+    from logistics_sim.analysis.enablers import enabler_effects, switches
+    from logistics_sim.runfolder import write_bytes_atomic
+
+    scenario = load_scenario(file)
+    if not switches(scenario):
+        typer.echo("error: no US enabler is on in this scenario: nothing to switch off", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    result, table = enabler_effects(
+        file, scenario, replications, seed, jobs, dask, out, not experiment.progress_wanted(quiet)
+    )
+    for row in table.to_dict("records"):
+        typer.echo(
+            f"  without {row['enabler']:12} {row['criterion']}: {row['with']:.4g} -> "
+            f"{row['without']:.4g} {row['unit']} (paired difference {row['difference']:+.4g} "
+            f"[{row['diff_ci_low']:+.4g}, {row['diff_ci_high']:+.4g}]), "
+            f"{row['judged_with']} -> {row['judged_without']}"
+        )
+    path = result.folder / "enablers.csv"
+    write_bytes_atomic(path, table.to_csv(index=False, lineterminator="\n").encode())
+    typer.echo(f"enablers: {path}")

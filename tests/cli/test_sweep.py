@@ -110,3 +110,21 @@ def test_sweep_shows_verdicts_and_warns_of_shadowing_national_settings(fake_mode
     assert set(table["requirement_verdict"]) == {"FEASIBLE"}  # tiny's 3,200 can be generated
     assert set(table["largest_force_pax"]) == {3200}
     assert "requirement FEASIBLE (largest force 3,200), force " in result.stdout
+
+
+def test_enablers_gives_each_switch_paired_differences(fake_model, tmp_path):
+    out = tmp_path / "enablers"
+    result = runner.invoke(app, ["enablers", str(TINY), "-n", "3", "-j", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "enablers.csv")
+    assert set(table["enabler"]) == {"air_defence", "isr", "airlift"}
+    assert set(table["criterion"]) == {"Deployed strength", "Supply fill rate"}
+    # the paired difference of the means is the difference of the means (same replications)
+    assert (table["difference"] - (table["without"] - table["with"])).abs().max() < 1e-9
+    sweep = pd.read_csv(out / "sweep.csv")
+    assert sorted(sweep["varied"].unique()) == [
+        "baseline",
+        "us_enablers.air_defence.enabled",
+        "us_enablers.airlift.enabled",
+        "us_enablers.isr.enabled",
+    ]
