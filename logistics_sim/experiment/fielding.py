@@ -62,22 +62,26 @@ def largest_force(scenario: Scenario, result: Any) -> tuple[pd.DataFrame | None,
     return None, ""
 
 
-def requirement_of(scenario: Scenario, result: Any) -> RequirementVerdict | None:
+def requirement_of(
+    scenario: Scenario, result: Any, largest: pd.DataFrame
+) -> RequirementVerdict | None:
     """The requirement verdict from an optimiser result on the asked scenario (None: no answer).
 
-    What binds is the optimiser's own conflict sentence (or its first explanation line).
+    ``largest`` is the allocation fielded when the requirement is infeasible (the largest
+    sustainable force). What binds is the optimiser's own conflict sentence (or its first
+    explanation line).
     """
-    status = str(getattr(getattr(result, "status", ""), "value", ""))
+    status = getattr(result, "status", "")
+    status = str(getattr(status, "value", status)).lower()
     if result is None or status not in ("optimal", "feasible", "infeasible"):
         return None
     asked = int(scenario.force.target_deployed_pax)
     if status != "infeasible":
         return RequirementVerdict(FEASIBLE, asked, asked)
-    frame = _allocation_of(result)
-    largest = int(frame["personnel_deployed"].sum()) if frame is not None else 0
+    pax = int(largest["personnel_deployed"].sum()) if "personnel_deployed" in largest else 0
     explanation = [str(line) for line in getattr(result, "explanation", [])]
     binding = [line for line in explanation if line.startswith("conflict:")] or explanation[:1]
-    return RequirementVerdict(INFEASIBLE, asked, largest, tuple(binding))
+    return RequirementVerdict(INFEASIBLE, asked, pax, tuple(binding))
 
 
 @dataclass(frozen=True)
@@ -107,4 +111,4 @@ def field_force(
             )
         allocation, source = frame, label
     fielded = fielded_scenario(scenario, units_by_capability(allocation))
-    return FieldedForce(fielded, allocation, source, requirement_of(scenario, result))
+    return FieldedForce(fielded, allocation, source, requirement_of(scenario, result, allocation))

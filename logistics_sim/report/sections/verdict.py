@@ -20,7 +20,7 @@ def headline(run: RunData, req: Requirement) -> tuple[str, list[str]]:
         binding = run.summary.get("requirement_binding") or []
         lines.append(
             f"Requirement: INFEASIBLE. {req.asked_pax:,} troops were asked; the eligible nations "
-            f"can sustain at most {req.simulated_pax:,} "
+            f"can sustain at most {req.simulated_pax:,} troops "
             f"({pct(req.simulated_pax / req.asked_pax)}) in the required mix under their limits"
             + (f" ({binding[0].removeprefix('conflict: ')})." if binding else ".")
         )
