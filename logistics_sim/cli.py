@@ -470,6 +470,16 @@ def optimise(
 # ---------------------------------------------------------------------------------------------
 
 
+NationsFromOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--nations-from",
+        help="A scenario listing more nations (e.g. scenarios/all_europe.yaml), from which "
+        "coalition=+POL+ITA brings nations this scenario does not list.",
+    ),
+]
+
+
 @app.command()
 @guarded
 def frontier(
@@ -501,8 +511,10 @@ def frontier(
         typer.Option("--out", help="Folder (default results/<scenario>/frontier-<id>/)."),
     ] = None,
     quiet: QuietOpt = False,
+    nations_from: NationsFromOpt = None,
 ) -> None:
     """Largest sustainable force over a grid of levers; write frontier.csv and frontier.svg."""
+    from logistics_sim import experiment
     from logistics_sim.analysis import frontier as analysis
     from logistics_sim.analysis.levers import LeverError, parse_lever
     from logistics_sim.experiment import Executor
@@ -517,15 +529,29 @@ def frontier(
     try:
         levers = [parse_lever(text) for text in vary]
         folder = out or default_folder(
-            scenario.name, "frontier", repr((vary, keep_national, simulate_n, seed))
+            scenario.name,
+            "frontier",
+            repr((vary, keep_national, simulate_n, seed, str(nations_from))),
         )
         claim_folder(folder, "frontier.csv")
         result = analysis.frontier(
-            file, levers, keep_national=keep_national, executor=Executor(jobs, dask)
+            file,
+            levers,
+            keep_national=keep_national,
+            executor=Executor(jobs, dask),
+            nations_from=nations_from,
         )
         if simulate_n is not None:
             result = analysis.simulate_points(
-                result, file, keep_national, simulate_n, seed, Executor(jobs, dask), folder, quiet
+                result,
+                file,
+                keep_national,
+                simulate_n,
+                seed,
+                Executor(jobs, dask),
+                folder,
+                not experiment.progress_wanted(quiet),
+                nations_from,
             )
     except (LeverError, FolderRefused) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -566,6 +592,7 @@ def what_it_takes(
         Path | None,
         typer.Option("--out", help="Folder (default results/<scenario>/what-it-takes-<id>/)."),
     ] = None,
+    nations_from: NationsFromOpt = None,
 ) -> None:
     """Each lever's marginal effect and the smallest set of changes that meets the requirement."""
     from logistics_sim.analysis import what_it_takes as analysis
@@ -581,10 +608,16 @@ def what_it_takes(
     scenario = load_scenario(file)
     try:
         levers = [parse_lever(text) for text in lever]
-        folder = out or default_folder(scenario.name, "what-it-takes", repr((lever, keep_national)))
+        folder = out or default_folder(
+            scenario.name, "what-it-takes", repr((lever, keep_national, str(nations_from)))
+        )
         claim_folder(folder, "what_it_takes.csv")
         answer = analysis.what_it_takes(
-            file, levers, keep_national=keep_national, executor=Executor(jobs, dask)
+            file,
+            levers,
+            keep_national=keep_national,
+            executor=Executor(jobs, dask),
+            nations_from=nations_from,
         )
     except (LeverError, FolderRefused) as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -70,9 +70,11 @@ class Frontier:
         return sorted({note for p in self.points for note in p.removed})
 
 
-def size_point(file: str, settings: dict[str, Any], keep_national: bool) -> FrontierPoint:
+def size_point(
+    file: str, settings: dict[str, Any], keep_national: bool, nations_from: Path | None = None
+) -> FrontierPoint:
     """One grid point re-solved (runs in a worker: arguments and result are picklable)."""
-    applied: Applied = apply_point(Path(file), settings, keep_national)
+    applied: Applied = apply_point(Path(file), settings, keep_national, nations_from)
     return FrontierPoint(settings, largest_force(applied.scenario), applied.removed, applied.kept)
 
 
@@ -82,6 +84,7 @@ def frontier(
     *,
     keep_national: bool = False,
     executor: Executor | None = None,
+    nations_from: Path | None = None,
 ) -> Frontier:
     """The largest force at every point of the levers' grid, points solved in parallel.
 
@@ -90,8 +93,8 @@ def frontier(
     """
     points = grid(levers)
     for settings in points:
-        apply_point(Path(file), settings, keep_national)
-    calls = [(str(file), settings, keep_national) for settings in points]
+        apply_point(Path(file), settings, keep_national, nations_from)
+    calls = [(str(file), settings, keep_national, nations_from) for settings in points]
     solved = map_points(size_point, calls, executor or Executor())
     return Frontier(tuple(levers), tuple(solved))
 
@@ -125,6 +128,7 @@ def simulate_points(
     executor: Executor,
     folder: Path,
     quiet: bool = True,
+    nations_from: Path | None = None,
 ) -> Frontier:
     """Each point's largest force simulated at its own size; its force verdict recorded.
 
@@ -137,7 +141,8 @@ def simulate_points(
     done = []
     with session(executor) as active:
         for i, point in enumerate(result.points):
-            scenario = apply_point(Path(file), point.settings, keep_national).scenario
+            applied = apply_point(Path(file), point.settings, keep_national, nations_from)
+            scenario = applied.scenario
             allocation = divided_force(scenario)
             if allocation.empty:
                 done.append(replace(point, force_verdict="NO_FORCE"))

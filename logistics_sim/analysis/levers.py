@@ -5,8 +5,11 @@ planners' levers with their own meaning:
 
 - ``coalition``: who may contribute. ``willing`` (lead and willing nations), ``willing_open``
   (and those open under conditions), ``all`` (every listed nation with forces that has not
-  opted out or opposed), or a ``+``-joined list of codes (``GBR+FRA+POL``: exactly those, each
-  eligible whatever its stated willingness).
+  opted out or opposed), a ``+``-joined list of codes (``GBR+FRA+POL``: exactly those, each
+  eligible whatever its stated willingness), or codes after a leading ``+`` (``+POL+ITA``: the
+  scenario's coalition and these nations too). A nation the scenario does not list is taken,
+  with its home node and that node's links, from a donor scenario (``nations_from``, e.g.
+  ``scenarios/all_europe.yaml``), so the baseline can ask what Poland and Italy would add.
 - ``rotation.tour_days``, ``rotation.dwell_ratio``, ``rotation.overlap_days``,
   ``rotation.home_defence_floor``: the coalition's rule. A nation's own setting of the same
   field overrides the coalition's, so a lever applies to every nation: the national settings
@@ -113,8 +116,51 @@ def label(point: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in point.items()) or "as given"
 
 
-def _set_coalition(mapping: dict[str, Any], value: str) -> None:
-    """Who may contribute: a named coalition or a ``+``-joined list of nation codes."""
+def _join_from(mapping: dict[str, Any], donor: dict[str, Any], code: str) -> bool:
+    """Copy nation ``code``, its home node and that node's links from ``donor``; found?"""
+    entry = next((n for n in donor.get("nations") or [] if n.get("code") == code), None)
+    if entry is None:
+        return False
+    mapping.setdefault("nations", []).append(copy.deepcopy(entry))
+    home = entry.get("home_node")
+    network = mapping.setdefault("network", {})
+    have = {n.get("id") for n in network.get("nodes") or []}
+    for node in (donor.get("network") or {}).get("nodes") or []:
+        if node.get("id") == home and home not in have:
+            network.setdefault("nodes", []).append(copy.deepcopy(node))
+    links = {link.get("id") for link in network.get("links") or []}
+    for link in (donor.get("network") or {}).get("links") or []:
+        if home in (link.get("from_node"), link.get("to_node")) and link.get("id") not in links:
+            network.setdefault("links", []).append(copy.deepcopy(link))
+    return True
+
+
+def _add_nations(mapping: dict[str, Any], codes: list[str], donor: dict[str, Any] | None) -> None:
+    """The scenario's coalition plus ``codes``, each eligible whatever its willingness."""
+    listed = {str(n.get("code")) for n in mapping.get("nations") or [] if isinstance(n, dict)}
+    missing = [
+        code
+        for code in codes
+        if code not in listed and (donor is None or not _join_from(mapping, donor, code))
+    ]
+    if missing:
+        raise LeverError(
+            f"coalition=+{'+'.join(codes)}: {', '.join(missing)} not listed in the scenario"
+            + ("" if donor else "; name a scenario that lists them with --nations-from")
+        )
+    for nation in mapping["nations"]:
+        if nation.get("code") in codes:
+            nation["participates"] = True
+            nation["willingness"] = Willingness.willing.value
+
+
+def _set_coalition(
+    mapping: dict[str, Any], value: str, donor: dict[str, Any] | None = None
+) -> None:
+    """Who may contribute: a named coalition, a list of codes, or ``+`` codes added."""
+    if value.startswith("+"):
+        _add_nations(mapping, [c.strip() for c in value.split("+") if c.strip()], donor)
+        return
     nations = mapping.get("nations") or []
     listed = [str(n.get("code")) for n in nations if isinstance(n, dict)]
     bs = mapping.setdefault("burden_sharing", {})
@@ -167,8 +213,14 @@ def shadowed(scenario: Scenario, path: str) -> list[str]:
     ]
 
 
-def apply_point(file: Path, point: dict[str, Any], keep_national: bool = False) -> Applied:
-    """The scenario file with one point's levers applied, validated like the file itself."""
+def apply_point(
+    file: Path, point: dict[str, Any], keep_national: bool = False, nations_from: Path | None = None
+) -> Applied:
+    """The scenario file with one point's levers applied, validated like the file itself.
+
+    ``nations_from``: a scenario whose nations (with their home nodes and links) a
+    ``coalition=+CODE`` lever may bring in when this scenario does not list them.
+    """
     from logistics_sim.errors import Problem, ScenarioError
     from logistics_sim.experiment import SweepSpecError, set_path
     from logistics_sim.loading import read_mapping, scenario_from_mapping
@@ -179,7 +231,8 @@ def apply_point(file: Path, point: dict[str, Any], keep_national: bool = False) 
     kept: list[str] = []
     for path, value in point.items():
         if path == COALITION:
-            _set_coalition(mapping, str(value))
+            donor = read_mapping(nations_from)[0] if nations_from is not None else None
+            _set_coalition(mapping, str(value), donor)
             continue
         gone, stay = _national_overrides(mapping, path, keep_national)
         removed += gone

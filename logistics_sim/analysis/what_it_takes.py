@@ -72,11 +72,13 @@ class Answer:
         return lines
 
 
-def _size(file: str, settings: dict[str, Any], keep_national: bool) -> ForceSize:
+def _size(
+    file: str, settings: dict[str, Any], keep_national: bool, nations_from: Path | None
+) -> ForceSize:
     """The largest force at one variant (a worker's task)."""
     from logistics_sim.analysis.solver import largest_force
 
-    return largest_force(apply_point(Path(file), settings, keep_national).scenario)
+    return largest_force(apply_point(Path(file), settings, keep_national, nations_from).scenario)
 
 
 def _candidates(levers: Sequence[Lever], chosen: Sequence[int]) -> list[dict[str, Any]]:
@@ -95,17 +97,19 @@ def what_it_takes(
     *,
     keep_national: bool = False,
     executor: Executor | None = None,
+    nations_from: Path | None = None,
 ) -> Answer:
     """The marginal effect of each lever and the smallest set of changes meeting the requirement."""
     executor = executor or Executor()
     name = str(file)
     for lever in levers:  # every value validated before any solve
         for value in lever.values:
-            apply_point(Path(name), {lever.path: value}, keep_national)
+            apply_point(Path(name), {lever.path: value}, keep_national, nations_from)
     alone = [(lever.path, value) for lever in levers for value in lever.values]
     sizes = map_points(
         _size,
-        [(name, {}, keep_national)] + [(name, {p: v}, keep_national) for p, v in alone],
+        [(name, {}, keep_national, nations_from)]
+        + [(name, {p: v}, keep_national, nations_from) for p, v in alone],
         executor,
     )
     base, singles = sizes[0], sizes[1:]
@@ -123,7 +127,9 @@ def what_it_takes(
     for count in range(2, len(levers) + 1):
         subsets = list(itertools.combinations(range(len(levers)), count))
         strongest = [{levers[i].path: levers[i].values[-1] for i in chosen} for chosen in subsets]
-        tops = map_points(_size, [(name, s, keep_national) for s in strongest], executor)
+        tops = map_points(
+            _size, [(name, s, keep_national, nations_from) for s in strongest], executor
+        )
         solves += len(tops)
         hopeful = [chosen for chosen, top in zip(subsets, tops, strict=True) if top.feasible]
         best: tuple[int, dict[str, Any], ForceSize] | None = None
@@ -131,7 +137,9 @@ def what_it_takes(
             points = _candidates(levers, chosen)
             if solves + len(points) > MAX_SOLVES:
                 points = points[: max(1, MAX_SOLVES - solves)]
-            results = map_points(_size, [(name, p, keep_national) for p in points], executor)
+            results = map_points(
+                _size, [(name, p, keep_national, nations_from) for p in points], executor
+            )
             solves += len(results)
             for point, size in zip(points, results, strict=True):
                 if size.feasible:

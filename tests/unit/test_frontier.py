@@ -80,3 +80,20 @@ def test_bad_levers_are_refused_before_any_solve() -> None:
         parse_lever("dwell")
     with pytest.raises(LeverError, match="a lever is given twice"):
         grid([parse_lever("rotation.dwell_ratio=1"), parse_lever("rotation.dwell_ratio=2")])
+
+
+BASELINE = Path("scenarios/ukraine_reassurance_150k.yaml")
+ALL_EUROPE = Path("scenarios/all_europe.yaml")
+
+
+def test_a_coalition_can_bring_in_a_nation_from_another_scenario() -> None:
+    joined = apply_point(BASELINE, {"coalition": "+POL"}, nations_from=ALL_EUROPE).scenario
+    poland = joined.nation("POL")
+    assert poland.participates and poland.willingness.value == "willing"
+    assert joined.node("HOME_POL").country == "POL"
+    assert {link.id for link in joined.network.links} >= {
+        "L_HOME_POL_RZE_AIR",
+        "L_HOME_POL_RH_LUBLIN_RAIL",
+    }
+    with pytest.raises(LeverError, match="POL not listed in the scenario; name a scenario"):
+        apply_point(BASELINE, {"coalition": "+POL"})
