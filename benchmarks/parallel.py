@@ -60,7 +60,8 @@ def _cpu_seconds() -> float:
 def run_benchmarks() -> dict[str, float]:
     """Parallel efficiency at 2 workers for local processes and for Dask (plus the raw times)."""
     from logistics_sim import ScenarioError, load_scenario
-    from logistics_sim.experiment import choose_allocation, default_replicate
+    from logistics_sim.experiment import default_replicate
+    from logistics_sim.pipeline import choose_allocation
 
     default_replicate()  # ImportError here: no engine yet, nothing to measure
     scenario = None

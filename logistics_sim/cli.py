@@ -179,19 +179,17 @@ def simulate(
     ] = 1000,
 ) -> None:
     """Run replications of a scenario into a run folder; print the verdict."""
-    from logistics_sim import experiment
+    from logistics_sim import experiment, pipeline
     from logistics_sim.experiment.fielding import field_force
     from logistics_sim.runfolder import RunFolderMismatch
     from logistics_sim.verdict import verdict_lines
 
     scenario = load_scenario(file)
     try:
-        choice = experiment.choose_allocation(scenario, allocation)
+        choice = pipeline.choose_allocation(scenario, allocation)
     except experiment.AllocationFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if choice.source == experiment.STAND_IN_LABEL:
-        typer.echo(f"note: {choice.source}", err=True)
     force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
     try:
         run = experiment.simulate(
@@ -246,7 +244,7 @@ def sweep(
     allocation: AllocationOpt = None,
 ) -> None:
     """Run scenario variants with common random numbers; write sweep.csv (differences + CIs)."""
-    from logistics_sim import experiment
+    from logistics_sim import experiment, pipeline
     from logistics_sim.runfolder import RunFolderMismatch
 
     if design not in ("factorial", "oat"):
@@ -256,7 +254,7 @@ def sweep(
         parameters = [experiment.parse_set(text) for text in set_]
         fixed = None
         if allocation is not None:
-            fixed = experiment.choose_allocation(load_scenario(file), allocation).allocation
+            fixed = experiment.allocation_from_csv(load_scenario(file), allocation).allocation
         result = experiment.sweep(
             file,
             parameters,
@@ -269,6 +267,7 @@ def sweep(
             resume,
             quiet=not experiment.progress_wanted(quiet),
             allocation=fixed,
+            choose=pipeline.choose_allocation,
         )
     except (experiment.SweepSpecError, experiment.AllocationFileError, RunFolderMismatch) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -344,7 +343,7 @@ def report(
 ) -> None:
     """Optimise, simulate and write report.html and report.md; print the verdict (exit 0)."""
     from logistics_sim import experiment
-    from logistics_sim.report.pipeline import run_report
+    from logistics_sim.pipeline import run_report
     from logistics_sim.runfolder import RunFolderMismatch
 
     try:
@@ -396,10 +395,10 @@ def optimise(
     from rich.console import Console
     from rich.table import Table
 
-    from logistics_sim.runfolder import write_json_atomic
+    from logistics_sim.pipeline import optimise_scenario
+    from logistics_sim.runfolder import write_allocation_files
     from logistics_sim.scenario import FairnessKey, Objective
-    from optimisation import Status
-    from optimisation import optimise as run_optimiser
+    from optimisation.result import Status
 
     choices = {"--objective": (objective, Objective), "--key": (key, FairnessKey)}
     for option, (given, enum) in choices.items():
@@ -408,7 +407,7 @@ def optimise(
             typer.echo(f"error: {option} {given!r}: expected one of {allowed}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT)
     scenario = load_scenario(file)
-    result = run_optimiser(
+    result = optimise_scenario(
         scenario,
         Objective(objective) if objective else None,
         FairnessKey(key) if key else None,
@@ -429,7 +428,7 @@ def optimise(
     columns = ("nation", "troops", "pool", "share of land forces", "fair share", "actual share")
     for column in (*columns, "capacity used"):
         table.add_column(column, justify="left" if column == "nation" else "right")
-    for row in result.burden.itertuples(index=False):
+    for row in (b for b in result.burden if b.eligible):
         table.add_row(
             str(row.nation),
             f"{row.troops_deployed_pax:,.0f}",
@@ -442,10 +441,10 @@ def optimise(
     typer.echo(headline)
     Console().print(table)
     sections = {
-        "Why": result.explanation,
-        "Conflicting limits": result.conflicting_limits,
+        "Why": result.diagnosis.explanation,
+        "Conflicting limits": result.diagnosis.conflicting_limits,
         "Binding limits": result.binding_limits,
-        "Smallest relaxations": result.relaxations,
+        "Smallest relaxations": result.diagnosis.relaxations,
         "Notes": result.notes,
     }
     for title, lines in sections.items():
@@ -455,13 +454,12 @@ def optimise(
                 typer.echo(f"  - {line}")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        result.allocation.to_csv(out / "allocation.csv", index=False)
-        write_json_atomic(out / "optimisation.json", result.to_dict())
+        write_allocation_files(out, result.allocation, result)
         typer.echo(f"written {out / 'allocation.csv'} and {out / 'optimisation.json'}")
     if result.status is Status.infeasible:
         raise typer.Exit(EXIT_INFEASIBLE)
     if result.status is Status.error:
-        typer.echo(f"error: {' '.join(result.explanation)}", err=True)
+        typer.echo(f"error: {' '.join(result.diagnosis.explanation)}", err=True)
         raise typer.Exit(EXIT_INTERNAL)
 
 
@@ -690,13 +688,13 @@ def compare(
     """Runs side by side; write comparison.html, comparison.md and comparison.csv."""
     from logistics_sim import experiment
     from logistics_sim.analysis.compare import comparison_table, load_compared
+    from logistics_sim.pipeline import run_report
     from logistics_sim.report.decisions import (
         FolderRefused,
         claim_folder,
         default_folder,
         write_comparison,
     )
-    from logistics_sim.report.pipeline import run_report
 
     if len(runs) < 2:
         typer.echo("error: compare needs at least two runs or scenarios", err=True)

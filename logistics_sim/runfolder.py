@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from logistics_sim.engine.recording import COLUMNS, DIMENSIONS, SORT_KEYS
 from logistics_sim.scenario import Scenario
+from optimisation.result import AllocationResult
 
 # the daily frame's contract (docs/engine_contract.md) is the recorder's: one definition
 DAILY_COLUMNS = COLUMNS
@@ -43,6 +44,8 @@ DAILY_SCHEMA = pa.schema(
 )
 REPLICATIONS_DIR = "replications"
 MANIFEST = "manifest.json"
+ALLOCATION = "allocation.csv"
+OPTIMISATION = "optimisation.json"
 SUMMARY = "summary.json"
 LOCK = ".lock"
 REP_FILE = re.compile(r"^rep-(\d{5,})\.parquet$")
@@ -249,6 +252,15 @@ def allocation_csv(allocation: pd.DataFrame) -> str:
     """The allocation as CSV text, rows sorted by nation and capability."""
     ordered = allocation.sort_values(["nation", "capability"], kind="stable")
     return str(ordered.to_csv(index=False, lineterminator="\n"))
+
+
+def write_allocation_files(
+    folder: Path, allocation: pd.DataFrame, optimisation: AllocationResult | None = None
+) -> None:
+    """allocation.csv and, with an optimiser result, optimisation.json: their one writer."""
+    write_bytes_atomic(folder / ALLOCATION, allocation_csv(allocation).encode())
+    if optimisation is not None:
+        write_json_atomic(folder / OPTIMISATION, optimisation.to_dict())
 
 
 def run_id(scenario_sha: str, base_seed: int, allocation_sha: str | None = None) -> str:

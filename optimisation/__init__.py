@@ -4,62 +4,53 @@
 scenario's objective and, when the requirement cannot be met, returns an infeasible result that
 carries the largest sustainable force in the required mix (its allocation), the conflicting
 limits, the shortfalls and the smallest relaxations, all in planners' words.
+
+The names below are imported when first used, so that reading a result
+(``optimisation.result``, a pure data module) does not load the solvers.
 """
 
 from __future__ import annotations
 
-from logistics_sim.scenario import FairnessKey, Objective, Scenario
-from optimisation.diagnostics import conflict_set, diagnose
-from optimisation.instance import AllocationInstance, build_instance, evaluate
-from optimisation.solve import (
-    LARGEST_FORCE_DIVISION,
-    AllocationResult,
-    SolveParams,
-    Status,
-    solve,
-    solve_largest_force,
-    solve_requirement,
-)
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from optimisation.api import optimise, optimise_instance, params_of
+    from optimisation.diagnostics import conflict_set
+    from optimisation.instance import AllocationInstance, build_instance, evaluate
+    from optimisation.result import AllocationResult, NationBurden, Status
+    from optimisation.solve import LARGEST_FORCE_DIVISION, SolveParams, solve
+
+#: Where each public name lives.
+_HOME = {
+    "optimise": "api",
+    "optimise_instance": "api",
+    "params_of": "api",
+    "conflict_set": "diagnostics",
+    "AllocationInstance": "instance",
+    "build_instance": "instance",
+    "evaluate": "instance",
+    "AllocationResult": "result",
+    "NationBurden": "result",
+    "Status": "result",
+    "LARGEST_FORCE_DIVISION": "solve",
+    "SolveParams": "solve",
+    "solve": "solve",
+}
 
 
-def params_of(scenario: Scenario) -> SolveParams:
-    """Solver settings from the scenario's burden_sharing block."""
-    bs = scenario.burden_sharing
-    return SolveParams(time_limit_s=bs.time_limit_s, cost_tolerance=bs.cost_tolerance)
-
-
-def optimise_instance(
-    instance: AllocationInstance, objective: Objective, params: SolveParams
-) -> AllocationResult:
-    """Solve, and diagnose an infeasible requirement (the result then holds the largest force)."""
-    if objective is Objective.largest_force:
-        largest = solve_largest_force(instance, params)
-        if largest.largest_force_share >= 1.0 or not largest.feasible:
-            return largest
-        return diagnose(instance, params, largest, largest)
-    result = solve_requirement(instance, objective, params)
-    if result.status is not Status.infeasible:
-        return result
-    largest = solve_largest_force(instance, params, division=objective)
-    return diagnose(instance, params, result, largest)
-
-
-def optimise(
-    scenario: Scenario, objective: Objective | None = None, key: FairnessKey | None = None
-) -> AllocationResult:
-    """Solve the scenario's burden-sharing question; when infeasible, explain and size down.
-
-    ``objective`` and ``key`` override the scenario's ``burden_sharing`` settings. Never raises
-    on an infeasible requirement: the status says so and ``allocation`` is the largest force.
-    """
-    objective = objective or scenario.burden_sharing.objective
-    return optimise_instance(build_instance(scenario, key), objective, params_of(scenario))
+def __getattr__(name: str) -> object:
+    """A public name, importing its module of this package when it is first asked for."""
+    if name in _HOME:
+        return getattr(importlib.import_module(f"optimisation.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'optimisation' has no attribute {name!r}")
 
 
 __all__ = [
     "LARGEST_FORCE_DIVISION",
     "AllocationInstance",
     "AllocationResult",
+    "NationBurden",
     "SolveParams",
     "Status",
     "build_instance",
@@ -67,5 +58,6 @@ __all__ = [
     "evaluate",
     "optimise",
     "optimise_instance",
+    "params_of",
     "solve",
 ]

@@ -28,13 +28,8 @@ from optimisation.instance import (
     with_dwell_cap,
     with_eligible,
 )
-from optimisation.solve import (
-    AllocationResult,
-    SolveParams,
-    Status,
-    requirement_feasible,
-    run,
-)
+from optimisation.result import AllocationResult, Diagnosis, LimitRecord, Status
+from optimisation.solve import SolveParams, requirement_feasible, run
 
 #: Political distance of a willingness flag: nations closer to "willing" are asked first.
 WILLINGNESS_ORDER = (
@@ -396,12 +391,12 @@ def diagnose(
                 "giving nothing else"
             )
     conflict = conflict_set(instance, params.time_limit_s)
-    conflicting: list[str] = []
-    records: list[dict[str, str]] = []
+    conflicting: tuple[str, ...] = ()
+    records: tuple[LimitRecord, ...] = ()
     if conflict is not None:
         explanation.append(summarise_conflict(instance, conflict))
-        conflicting = [describe_limit(instance, lim) for lim in conflict.limits]
-        records = [lim._asdict() for lim in conflict.limits]
+        conflicting = tuple(describe_limit(instance, lim) for lim in conflict.limits)
+        records = tuple(LimitRecord(*lim) for lim in conflict.limits)
     share = largest.largest_force_share
     explanation.append(
         f"largest sustainable force in the required mix: {largest.deployed_pax:,} pax "
@@ -413,11 +408,13 @@ def diagnose(
         status=Status.infeasible,
         objective=failed.objective,
         solve_time_s=failed.solve_time_s + largest.solve_time_s,
-        explanation=explanation,
-        conflicting_limits=conflicting,
-        conflict_set=records,
-        conflict_set_minimal=conflict.minimal if conflict is not None else None,
-        shortfall_by_capability=shortfall,
-        relaxations=relaxations(instance, params),
+        diagnosis=Diagnosis(
+            explanation=tuple(explanation),
+            conflicting_limits=conflicting,
+            conflict_set=records,
+            conflict_set_minimal=conflict.minimal if conflict is not None else None,
+            shortfall_by_capability=shortfall,
+            relaxations=tuple(relaxations(instance, params)),
+        ),
         largest_sustainable_force=largest,
     )

@@ -24,7 +24,10 @@ import numpy as np
 import pandas as pd
 
 from logistics_sim.engine.network import planned_route
+from logistics_sim.rules.eligibility import is_eligible
+from logistics_sim.rules.home_defence import home_defence_floor, spare_pax
 from logistics_sim.rules.rotation_math import pool_multiplier, pool_units_staggered
+from logistics_sim.rules.shares import nation_key_value, shares_of
 from logistics_sim.scenario import FairnessKey, Mode, Nation, Scenario, rotation_of
 
 #: Tolerance on pax and unit comparisons (floating-point noise only).
@@ -111,45 +114,7 @@ class AllocationInstance:
 
 def fair_shares(nations: Iterable[NationData]) -> dict[str, float]:
     """Each eligible nation's share of the key over the eligible nations (sums to 1)."""
-    eligible = [n for n in nations if n.eligible]
-    total = sum(n.key_value for n in eligible)
-    if total <= 0:
-        return {n.code: 1.0 / len(eligible) for n in eligible} if eligible else {}
-    return {n.code: n.key_value / total for n in eligible}
-
-
-def key_value(nation_gdp: float, population: int, spending: float, key: FairnessKey) -> float:
-    """A nation's raw fairness-key value (USD, persons or USD^1.5/person^0.5).
-
-    ``national_income``: NATO's common-funding cost shares follow gross national income; with
-    GDP as its public proxy, this key weights GDP by the square root of GDP per head, so richer
-    nations carry a little more than their GDP share (an assumption, stated in the report).
-    """
-    if key is FairnessKey.gdp:
-        return nation_gdp
-    if key is FairnessKey.population:
-        return float(population)
-    if key is FairnessKey.defence_spending:
-        return spending
-    if key is FairnessKey.national_income:
-        per_head = nation_gdp / population if population else 0.0
-        return nation_gdp * per_head**0.5
-    raise ValueError(f"the mix key is a weighted sum of the others, not a key itself: {key}")
-
-
-def _mix_value(scenario: Scenario, nation: Nation) -> float:
-    """Weighted mix of normalised keys (each key's shares over all listed nations)."""
-    raw = 0.0
-    for part, weight in scenario.burden_sharing.key_weights.items():
-        if part is FairnessKey.mix:
-            continue
-        total = sum(
-            key_value(m.gdp_usd, m.population, m.defence_spending_usd, part)
-            for m in scenario.nations
-        )
-        value = key_value(nation.gdp_usd, nation.population, nation.defence_spending_usd, part)
-        raw += weight * (value / total if total else 0.0)
-    return raw
+    return shares_of({n.code: n.key_value for n in nations if n.eligible})
 
 
 def _route_days(scenario: Scenario, home: str, mode: Mode) -> float | None:
@@ -187,43 +152,18 @@ def _transit(scenario: Scenario, nation: Nation) -> tuple[float, dict[str, float
     return personnel, by_capability, notes
 
 
-def is_eligible(scenario: Scenario, nation: Nation) -> bool:
-    """Participating and willing by the scenario's rule, or given an explicit contribution.
-
-    An explicit minimum or a positive explicit cap in the scenario is an override: the author
-    has said what this nation would send, whatever its stated willingness.
-    """
-    if not nation.participates:
-        return False
-    if nation.willingness in scenario.burden_sharing.eligible_willingness:
-        return True
-    explicit = (
-        bool(nation.min_deployed_pax)
-        or bool(nation.max_deployed_pax)
-        or any(v > 0 for v in nation.min_units.values())
-        or any(v > 0 for v in nation.max_units.values())
-    )
-    return explicit
-
-
 def nation_data(scenario: Scenario, nation: Nation, key: FairnessKey) -> tuple[NationData, list]:
     """One nation's instance data and the notes on how it was derived."""
     tour, dwell, overlap = rotation_of(scenario, nation)
     transit, cap_transit, notes = _transit(scenario, nation)
-    floor = nation.home_defence_floor
-    if floor is None:
-        floor = scenario.rotation.home_defence_floor
-    if key is FairnessKey.mix:
-        raw = _mix_value(scenario, nation)
-    else:
-        raw = key_value(nation.gdp_usd, nation.population, nation.defence_spending_usd, key)
+    floor = home_defence_floor(scenario, nation)
     data = NationData(
         code=nation.code,
         eligible=is_eligible(scenario, nation),
         land_forces_pax=nation.land_forces_pax,
-        available_pax=nation.land_forces_pax * (1.0 - floor),
+        available_pax=spare_pax(scenario, nation),
         multiplier=pool_multiplier(tour, dwell, overlap, transit),
-        key_value=raw,
+        key_value=nation_key_value(scenario, nation, key),
         min_deployed_pax=nation.min_deployed_pax or 0,
         max_deployed_pax=float(nation.max_deployed_pax)
         if nation.max_deployed_pax is not None
@@ -245,13 +185,13 @@ def nation_data(scenario: Scenario, nation: Nation, key: FairnessKey) -> tuple[N
     return data, notes
 
 
-def build_instance(scenario: Scenario, key: FairnessKey | None = None) -> AllocationInstance:
+def build_instance(scenario: Scenario, key: FairnessKey | str | None = None) -> AllocationInstance:
     """The frozen instance of a scenario (``key`` overrides the scenario's fairness key).
 
     Nations with ``participates: false`` are left out entirely; listed nations that are not
     eligible stay in the instance (with no units) as candidates for the relaxations.
     """
-    key = key or scenario.burden_sharing.fairness_key
+    key = FairnessKey(key) if key else scenario.burden_sharing.fairness_key
     nations: list[NationData] = []
     notes: list[str] = []
     for nation in scenario.nations:

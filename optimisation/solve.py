@@ -33,9 +33,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 from ortools.linear_solver import pywraplp
@@ -54,27 +52,16 @@ from optimisation.formulation import (
     cp_solver,
 )
 from optimisation.instance import AllocationInstance, evaluate, with_requirement
-
-ALLOCATION_COLUMNS = [
-    "nation",
-    "capability",
-    "units",
-    "personnel_deployed",
-    "personnel_committed",
-    "pool_units",
-]
+from optimisation.result import (
+    AllocationResult,
+    Diagnosis,
+    NationBurden,
+    Status,
+    allocation_from_rows,
+)
 
 #: Objective used to divide the largest sustainable force among the nations.
 LARGEST_FORCE_DIVISION = Objective.lexicographic
-
-
-class Status(StrEnum):
-    """Outcome of a solve: proven optimum, feasible without proof, infeasible, solver error."""
-
-    optimal = "optimal"
-    feasible = "feasible"
-    infeasible = "infeasible"
-    error = "error"
 
 
 @dataclass(frozen=True)
@@ -84,84 +71,6 @@ class SolveParams:
     time_limit_s: float = 30.0
     cost_tolerance: float = 0.05
     relative_gap: float = 1e-4
-
-
-@dataclass
-class AllocationResult:
-    """A solve's outcome: the allocation, the burden per nation and what limits it.
-
-    When ``status`` is infeasible, ``allocation`` holds the largest sustainable force in the
-    required mix (also ``largest_sustainable_force``), so that ``simulate`` and ``report`` can
-    run it; ``explanation``, ``conflicting_limits`` and ``relaxations`` say why and what would
-    restore the requirement.
-    """
-
-    status: Status
-    objective: Objective
-    objective_value: float
-    bound: float
-    gap: float
-    solve_time_s: float
-    allocation: pd.DataFrame
-    burden: pd.DataFrame
-    key: str = "gdp"
-    stage_values: dict[str, float] = field(default_factory=dict)
-    binding_limits: list[str] = field(default_factory=list)
-    explanation: list[str] = field(default_factory=list)
-    conflicting_limits: list[str] = field(default_factory=list)
-    conflict_set: list[dict[str, str]] = field(default_factory=list)
-    conflict_set_minimal: bool | None = None
-    shortfall_by_capability: dict[str, int] = field(default_factory=dict)
-    relaxations: list[str] = field(default_factory=list)
-    largest_force_share: float = math.nan
-    largest_sustainable_force: AllocationResult | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def feasible(self) -> bool:
-        """Whether the full requirement was met (optimal or feasible status)."""
-        return self.status in (Status.optimal, Status.feasible)
-
-    @property
-    def deployed_pax(self) -> int:
-        """Personnel deployed by the allocation (the largest force when infeasible)."""
-        if self.allocation.empty:
-            return 0
-        return int(self.allocation["personnel_deployed"].sum())
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields for optimisation.json (the allocation goes to allocation.csv)."""
-        largest = self.largest_sustainable_force
-        return {
-            "status": self.status.value,
-            "objective": self.objective.value,
-            "fairness_key": self.key,
-            "objective_value": _finite(self.objective_value),
-            "bound": _finite(self.bound),
-            "gap": _finite(self.gap),
-            "solve_time_s": self.solve_time_s,
-            "stage_values": {k: _finite(v) for k, v in self.stage_values.items()},
-            "deployed_pax": self.deployed_pax,
-            "burden": [
-                {k: _finite(v) if isinstance(v, float) else v for k, v in row.items()}
-                for row in self.burden.to_dict(orient="records")
-            ],
-            "binding_limits": self.binding_limits,
-            "explanation": self.explanation,
-            "conflicting_limits": self.conflicting_limits,
-            "conflict_set": self.conflict_set,
-            "conflict_set_minimal": self.conflict_set_minimal,
-            "shortfall_by_capability": self.shortfall_by_capability,
-            "relaxations": self.relaxations,
-            "largest_force_share": _finite(self.largest_force_share),
-            "largest_sustainable_force_pax": largest.deployed_pax if largest else None,
-            "notes": self.notes,
-        }
-
-
-def _finite(value: float) -> float | None:
-    """JSON has no NaN or infinity: None instead."""
-    return float(value) if math.isfinite(value) else None
 
 
 def _configure(solver: pywraplp.Solver, params: SolveParams) -> pywraplp.MPSolverParameters:
@@ -206,18 +115,13 @@ def allocation_frame(instance: AllocationInstance, units: dict[Key, int]) -> pd.
                     pool,
                 )
             )
-    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS).astype(
-        {
-            "units": "int64",
-            "personnel_deployed": "int64",
-            "personnel_committed": "int64",
-            "pool_units": "int64",
-        }
-    )
+    return allocation_from_rows(rows)
 
 
-def burden_table(instance: AllocationInstance, allocation: pd.DataFrame) -> pd.DataFrame:
-    """Per eligible nation: troops, pool, share of land forces, fair share, deviation, cost."""
+def burden_table(
+    instance: AllocationInstance, allocation: pd.DataFrame
+) -> tuple[NationBurden, ...]:
+    """Per listed nation: eligibility, troops, pool, share of land forces, fair share, deviation."""
     by_nation = allocation.groupby("nation")[["personnel_deployed", "personnel_committed"]].sum()
     total = float(allocation["personnel_deployed"].sum())
     costs: dict[str, float] = {}
@@ -228,25 +132,27 @@ def burden_table(instance: AllocationInstance, allocation: pd.DataFrame) -> pd.D
         c = instance.capability(str(cap))
         costs[n.code] = costs.get(n.code, 0.0) + c.cost_per_unit_year * n.m(c.id) * int(count)
     rows = []
-    for n in instance.eligible:
+    for n in instance.nations:
         deployed = float(by_nation["personnel_deployed"].get(n.code, 0.0))
         committed = float(by_nation["personnel_committed"].get(n.code, 0.0))
         fair = instance.fair_share.get(n.code, 0.0)
         rows.append(
-            {
-                "nation": n.code,
-                "troops_deployed_pax": deployed,
-                "pool_committed_pax": committed,
-                "share_of_land_forces": committed / n.land_forces_pax if n.land_forces_pax else 0.0,
-                "fair_share": fair,
-                "actual_share": deployed / total if total else 0.0,
-                "deviation_pax": deployed - fair * total,
-                "capacity_used": committed / n.available_pax if n.available_pax else 0.0,
-                "rotation_multiplier": n.multiplier,
-                "cost": costs.get(n.code, 0.0),
-            }
+            NationBurden(
+                nation=n.code,
+                eligible=n.eligible,
+                fair_share=fair,
+                home_defence_floor=n.home_defence_floor,
+                troops_deployed_pax=deployed,
+                pool_committed_pax=committed,
+                share_of_land_forces=committed / n.land_forces_pax if n.land_forces_pax else 0.0,
+                actual_share=deployed / total if total else 0.0,
+                deviation_pax=deployed - fair * total,
+                capacity_used=committed / n.available_pax if n.available_pax else 0.0,
+                rotation_multiplier=n.multiplier,
+                cost=costs.get(n.code, 0.0),
+            )
         )
-    return pd.DataFrame(rows)
+    return tuple(rows)
 
 
 def binding_limits(instance: AllocationInstance, units: dict[Key, int]) -> list[str]:
@@ -323,7 +229,13 @@ def _failed(
     """An empty result for an infeasible model or a solver that found nothing in time."""
     status = Status.infeasible if code == pywraplp.Solver.INFEASIBLE else Status.error
     empty = allocation_frame(instance, {})
-    result = AllocationResult(
+    explanation: tuple[str, ...] = ()
+    if status is Status.error:
+        explanation = (
+            "the solver found no allocation within its time limit and could not prove that none "
+            "exists; raise burden_sharing.time_limit_s",
+        )
+    return AllocationResult(
         status,
         objective,
         math.nan,
@@ -333,14 +245,9 @@ def _failed(
         empty,
         burden_table(instance, empty),
         key=instance.key_label,
-        notes=list(instance.notes),
+        diagnosis=Diagnosis(explanation=explanation),
+        notes=instance.notes,
     )
-    if status is Status.error:
-        result.explanation.append(
-            "the solver found no allocation within its time limit and could not prove that none "
-            "exists; raise burden_sharing.time_limit_s"
-        )
-    return result
 
 
 def _solved(
@@ -356,7 +263,7 @@ def _solved(
     """The result of a requirement met in full by ``units``."""
     gap = abs(value - bound) / max(abs(value), 1e-9) if abs(value) > 1e-9 else abs(bound)
     allocation = allocation_frame(instance, units)
-    result = AllocationResult(
+    return AllocationResult(
         status=Status.optimal if proven else Status.feasible,
         objective=objective,
         objective_value=value,
@@ -367,12 +274,11 @@ def _solved(
         burden=burden_table(instance, allocation),
         key=instance.key_label,
         stage_values=stages,
-        binding_limits=binding_limits(instance, units),
+        binding_limits=tuple(binding_limits(instance, units)),
+        diagnosis=Diagnosis(explanation=tuple(evaluate(instance, allocation))),
         largest_force_share=1.0,
-        notes=list(instance.notes),
+        notes=instance.notes,
     )
-    result.explanation.extend(evaluate(instance, allocation))
-    return result
 
 
 def solve_requirement(
@@ -550,6 +456,7 @@ def solve_largest_force(
     scaled = with_requirement(instance, mix_targets(instance, share))
     division_params = dataclasses.replace(params, time_limit_s=min(params.time_limit_s, 5.0))
     result = solve_requirement(scaled, division, division_params, hint=found)
+    notes = list(result.notes)
     if not result.feasible and found:
         allocation = allocation_frame(scaled, found)
         result = dataclasses.replace(
@@ -557,29 +464,33 @@ def solve_largest_force(
             status=Status.feasible,
             allocation=allocation,
             burden=burden_table(scaled, allocation),
-            binding_limits=binding_limits(scaled, found),
-            explanation=evaluate(scaled, allocation),
-            notes=[
-                *result.notes,
-                f"the {division.value} division of the largest force was not found in "
-                f"{division_params.time_limit_s:g} s; the allocation is a feasible division",
-            ],
+            binding_limits=tuple(binding_limits(scaled, found)),
+            diagnosis=Diagnosis(explanation=tuple(evaluate(scaled, allocation))),
         )
-    result.objective = Objective.largest_force
-    result.largest_force_share = share
-    result.solve_time_s = time.perf_counter() - start
-    result.stage_values = {"largest_force_share": share, **result.stage_values}
-    if not proven and result.status is Status.optimal:
-        result.status = Status.feasible
-        result.notes.append(
+        notes.append(
+            f"the {division.value} division of the largest force was not found in "
+            f"{division_params.time_limit_s:g} s; the allocation is a feasible division"
+        )
+    status = result.status
+    if not proven and status is Status.optimal:
+        status = Status.feasible
+        notes.append(
             "a feasibility solve of the largest-force search ran out of time; the force found "
             "is sustainable but a larger one may be"
         )
-    return result
+    return dataclasses.replace(
+        result,
+        status=status,
+        objective=Objective.largest_force,
+        largest_force_share=share,
+        solve_time_s=time.perf_counter() - start,
+        stage_values={"largest_force_share": share, **result.stage_values},
+        notes=tuple(notes),
+    )
 
 
 def solve(
-    instance: AllocationInstance, objective: Objective, params: SolveParams | None = None
+    instance: AllocationInstance, objective: Objective | str, params: SolveParams | None = None
 ) -> AllocationResult:
     """Solve for ``objective``; infeasible requirements give an (unexplained) infeasible result.
 
@@ -587,6 +498,7 @@ def solve(
     (it always exists, if only as the empty force). ``optimise`` adds the diagnosis.
     """
     params = params or SolveParams()
+    objective = Objective(objective)  # a name as its member: the solvers compare by identity
     if objective is Objective.largest_force:
         return solve_largest_force(instance, params)
     return solve_requirement(instance, objective, params)

@@ -40,8 +40,19 @@ def enabler_effects(
     The table has one row per enabler and criterion: the mean with the enabler, the mean
     without it, the paired difference (without - with) and its interval, and the verdicts.
     """
+    from logistics_sim.pipeline import choose_allocation
+
     result = sweep(
-        file, switches(scenario), "oat", replications, seed, jobs, dask, out, quiet=quiet
+        file,
+        switches(scenario),
+        "oat",
+        replications,
+        seed,
+        jobs,
+        dask,
+        out,
+        quiet=quiet,
+        choose=choose_allocation,
     )
     table = result.table
     names = {c.metric: c.name for c in scenario.criteria}

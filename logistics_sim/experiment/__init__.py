@@ -1,18 +1,16 @@
 """The experiment layer: replications, seeds, executors, the run folder, resume, and sweeps.
 
 One concept per module: ``replication`` (one replication as a worker runs it), ``executors``
-(this process, a process pool or Dask), ``progress`` (the bar), ``allocation_choice`` (file,
-optimiser or stand-in), ``run`` (``simulate``, resume, the run folder), ``summary``
+(this process, a process pool or Dask), ``progress`` (the bar), ``allocation_choice`` (a given
+allocation: a file or a stand-in), ``run`` (``simulate``, resume, the run folder), ``summary``
 (summary.json, the precision target), ``setpath`` (``--set`` parsing) and ``sweeps``.
 The names below are the layer's public API.
 """
 
 from logistics_sim.experiment.allocation_choice import (
-    STAND_IN_LABEL,
     AllocationChoice,
     AllocationFileError,
-    choose_allocation,
-    optimisation_record,
+    allocation_from_csv,
     stand_in_allocation,
 )
 from logistics_sim.experiment.executors import (
@@ -52,7 +50,6 @@ from logistics_sim.experiment.sweeps import (
 
 __all__ = [
     "LOCAL_WORKER_CONFIG",
-    "STAND_IN_LABEL",
     "AllocationChoice",
     "AllocationFileError",
     "Executor",
@@ -65,15 +62,14 @@ __all__ = [
     "SweepParameter",
     "SweepResult",
     "SweepSpecError",
+    "allocation_from_csv",
     "build_summary",
     "build_variant",
-    "choose_allocation",
     "default_replicate",
     "design",
     "execute",
     "load_run",
     "more_replications",
-    "optimisation_record",
     "parse_set",
     "parse_value",
     "progress_wanted",

@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from logistics_sim import runfolder as rf
-from logistics_sim.experiment.allocation_choice import optimisation_record
 from logistics_sim.experiment.executors import Executor, execute, session
 from logistics_sim.experiment.progress import Progress
 from logistics_sim.experiment.replication import Outcome, ReplicateFn, default_replicate
@@ -26,6 +25,7 @@ from logistics_sim.metrics import (
 )
 from logistics_sim.scenario import Scenario
 from logistics_sim.verdict import RequirementVerdict
+from optimisation.result import AllocationResult
 
 
 @dataclass
@@ -87,7 +87,7 @@ def simulate(
     max_replications: int = 1000,
     replicate: ReplicateFn | None = None,
     allocation_source: str = "given by caller",
-    optimisation: Any = None,
+    optimisation: AllocationResult | None = None,
     command_line: str | None = None,
     executor: Executor | None = None,
     requirement: RequirementVerdict | None = None,
@@ -115,9 +115,7 @@ def simulate(
         _prepare_folder(folder, scenario_sha, allocation_sha, base_seed, resume)
         folder.mkdir(parents=True, exist_ok=True)
         rf.write_scenario_yaml(folder / "scenario.resolved.yaml", scenario)
-        rf.write_bytes_atomic(folder / "allocation.csv", rf.allocation_csv(allocation).encode())
-        if optimisation is not None:
-            rf.write_json_atomic(folder / "optimisation.json", optimisation_record(optimisation))
+        rf.write_allocation_files(folder, allocation, optimisation)
         requested = executor or Executor(jobs=jobs, dask=dask)
 
         manifest: dict[str, Any] = {

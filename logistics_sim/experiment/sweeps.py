@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from logistics_sim import runfolder as rf
-from logistics_sim.experiment.allocation_choice import AllocationChoice, choose_allocation
+from logistics_sim.experiment.allocation_choice import AllocationChoice
 from logistics_sim.experiment.executors import Executor, session
 from logistics_sim.experiment.fielding import field_force
 from logistics_sim.experiment.replication import ReplicateFn
@@ -74,6 +74,18 @@ def build_variant(file: Path, overrides: dict[str, Any]) -> Scenario:
         ) from None
 
 
+def _chooser(
+    allocation: pd.DataFrame | None, choose: Callable[[Scenario], AllocationChoice] | None
+) -> Callable[[Scenario], AllocationChoice]:
+    """The same ``allocation`` for every variant if given, else ``choose``."""
+    if allocation is not None:
+        fixed = AllocationChoice(allocation, "given by caller")
+        return lambda _scenario: fixed
+    if choose is None:
+        raise ValueError("a sweep needs an allocation or a chooser (pipeline.choose_allocation)")
+    return choose
+
+
 def sweep(
     file: str | Path,
     parameters: Sequence[SweepParameter],
@@ -94,8 +106,11 @@ def sweep(
 
     All variants use the same base seed, so replication r of each variant sees the same
     random streams and their difference is measured with far less noise than independent
-    runs; the CI of a difference is a paired t interval over replications.
+    runs; the CI of a difference is a paired t interval over replications. Each variant runs
+    ``allocation`` if given, else the allocation ``choose`` picks for it (the pipeline's
+    ``choose_allocation`` optimises each variant).
     """
+    chooser = _chooser(allocation, choose)
     path = Path(file)
     variants = design(parameters, kind)
     scenarios = [build_variant(path, v) for v in variants]  # all validated before any run
@@ -115,10 +130,7 @@ def sweep(
     runs: list[RunResult] = []
     with session(Executor(jobs, dask)) as active:  # one LocalCluster for all variants
         for i, (overrides, scen) in enumerate(zip(variants, scenarios, strict=True)):
-            if allocation is not None:
-                choice = AllocationChoice(allocation, "given by caller")
-            else:
-                choice = (choose or choose_allocation)(scen)
+            choice = chooser(scen)
             force = field_force(scen, choice.allocation, choice.source, choice.optimisation)
             runs.append(
                 simulate(

@@ -17,11 +17,14 @@ from logistics_sim.report.rundata import (
     RunData,
     source_keys,
 )
+from logistics_sim.rules.eligibility import eligible_nations
+from logistics_sim.rules.shares import fair_shares as rules_fair_shares
+from logistics_sim.rules.shares import key_description
 from logistics_sim.scenario import (
     FairnessKey,
-    Scenario,
     Sourced,
 )
+from optimisation.result import Status
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,9 @@ def requirement(run: RunData) -> Requirement:
                 for c, u in zip(alloc["capability"], alloc["units"], strict=True)
             )
         )
-    status = str((run.optimisation or {}).get("status", ""))
-    infeasible = "infeasible" in status.lower()
+    opt = run.optimisation
+    status = opt.status.value if opt is not None else ""
+    infeasible = opt is not None and opt.status is Status.infeasible
     source = str(run.manifest.get("allocation_source", "not recorded"))
     return Requirement(asked, simulated, infeasible, status, source)
 
@@ -128,55 +132,29 @@ def slowest_leg(run: RunData) -> tuple[str, float] | None:
     return node, float(waits[node])
 
 
-def fair_shares(scenario: Scenario, codes: list[str]) -> tuple[dict[str, float], str]:
-    """Each nation's fair share (0..1) of the deployed force by the scenario's key, and its name."""
-    bs = scenario.burden_sharing
-    attrs = {
-        FairnessKey.gdp: "gdp_usd",
-        FairnessKey.population: "population",
-        FairnessKey.defence_spending: "defence_spending_usd",
-        FairnessKey.national_income: "gdp_usd",
-    }
+@dataclass(frozen=True)
+class FairShares:
+    """Eligible nations' fair shares (0..1) of the deployed force, and the key in words."""
 
-    def shares(key: FairnessKey) -> dict[str, float]:
-        values = {c: float(getattr(scenario.nation(c), attrs[key])) for c in codes}
-        total = sum(values.values())
-        return {c: v / total if total > 0 else 0.0 for c, v in values.items()}
-
-    if bs.fairness_key is FairnessKey.mix and bs.key_weights:
-        weights = {k: w for k, w in bs.key_weights.items() if k in attrs}
-        wsum = sum(weights.values()) or 1.0
-        parts = {k: shares(k) for k in weights}
-        mixed = {c: sum(weights[k] * parts[k][c] for k in weights) / wsum for c in codes}
-        label = "mix of " + ", ".join(f"{k.value} {w:g}" for k, w in weights.items())
-        return mixed, label
-    key = bs.fairness_key if bs.fairness_key in attrs else FairnessKey.gdp
-    label = key.value + (" (approximated by GDP)" if key is FairnessKey.national_income else "")
-    return shares(key), label
+    shares: dict[str, float]
+    key_label: str
 
 
-def optimiser_fair_shares(opt: Mapping[str, Any] | None) -> dict[str, float]:
-    """Fair shares (0..1) from the optimiser's per-nation table, if it gives them."""
-    if not opt:
-        return {}
-    for key in sorted(opt):
-        value = opt[key]
-        if not (isinstance(value, list) and value and isinstance(value[0], Mapping)):
-            continue
-        if "nation" not in value[0]:
-            continue
-        col = next((c for c in value[0] if "fair" in c.lower() and "share" in c.lower()), None)
-        if col is None:
-            continue
-        out = {}
-        for row in value:
-            try:
-                out[str(row["nation"])] = float(row[col])
-            except (TypeError, ValueError):
-                continue
-        if out and max(out.values()) <= 1.0 + 1e-9:
-            return out
-    return {}
+def fair_shares(run: RunData) -> FairShares:
+    """The optimiser's fair shares as optimisation.json records them, else the scenario rule's.
+
+    Without an optimiser result (an allocation from a file) the shares follow the same rule
+    the optimiser uses (``logistics_sim.rules.shares``) over the eligible nations.
+    """
+    scenario = run.scenario
+    opt = run.optimisation
+    if opt is not None and opt.burden:
+        shares = {b.nation: b.fair_share for b in opt.burden if b.eligible}
+        key = FairnessKey(opt.key) if opt.key in FairnessKey.__members__ else None
+        label = key_description(scenario, key) if key else opt.key
+        return FairShares(shares, f"{label} (fair shares as computed by the optimiser)")
+    codes = [n.code for n in eligible_nations(scenario)]
+    return FairShares(rules_fair_shares(scenario, codes), key_description(scenario))
 
 
 def _label(item: BaseModel) -> str:

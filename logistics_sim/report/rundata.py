@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from logistics_sim import runfolder as rf
 from logistics_sim.loading import load_scenario
 from logistics_sim.scenario import Scenario
+from optimisation.result import AllocationResult
 
 #: Daily metrics the report reads from each replication.
 REPORT_METRICS = (
@@ -55,7 +56,7 @@ class RunData:
     folder: Path
     manifest: dict[str, Any]
     summary: dict[str, Any]
-    optimisation: dict[str, Any] | None
+    optimisation: AllocationResult | None
     allocation: pd.DataFrame
     scenario: Scenario
     reduced: Reduced
@@ -179,6 +180,25 @@ def find_sweep(folder: Path, sweep: Path | None) -> pd.DataFrame | None:
     return None
 
 
+def read_optimisation(path: Path, record: dict[str, Any] | None) -> AllocationResult | None:
+    """The optimiser's result stored in ``path`` (its JSON ``record``); None when absent."""
+    if record is None:
+        return None
+    try:
+        return AllocationResult.from_dict(record)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not an optimiser result ({type(exc).__name__}: {exc})") from None
+
+
+def _timeless(value: Any) -> Any:
+    """A JSON value without its solve times (keys naming a time), at any depth."""
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items() if "time" not in k}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
 def load_run_data(
     folder: Path,
     *,
@@ -193,8 +213,9 @@ def load_run_data(
             raise FileNotFoundError(f"{folder}: no {required}; is this a run folder?")
     manifest = _read_json(folder / rf.MANIFEST) or {}
     summary = _read_json(folder / rf.SUMMARY) or {}
-    optimisation = _read_json(folder / "optimisation.json")
-    alloc_path = folder / "allocation.csv"
+    record = _read_json(folder / rf.OPTIMISATION)
+    optimisation = read_optimisation(folder / rf.OPTIMISATION, record)
+    alloc_path = folder / rf.ALLOCATION
     allocation = (
         pd.read_csv(alloc_path, dtype={"nation": str, "capability": str})
         if alloc_path.is_file()
@@ -203,12 +224,11 @@ def load_run_data(
     scenario = load_scenario(folder / "scenario.resolved.yaml")
     hashes = {
         name: _sha256(folder / name)
-        for name in ("scenario.resolved.yaml", "allocation.csv")
+        for name in ("scenario.resolved.yaml", rf.ALLOCATION)
         if (folder / name).is_file()
     }
-    if optimisation is not None:  # its solve time differs from run to run: hash the rest
-        timeless = {k: v for k, v in optimisation.items() if "time" not in k}
-        canonical = json.dumps(timeless, sort_keys=True, separators=(",", ":"))
+    if record is not None:  # its solve times differ from run to run: hash the rest
+        canonical = json.dumps(_timeless(record), sort_keys=True, separators=(",", ":"))
         hashes["optimisation.json (without solve time)"] = hashlib.sha256(
             canonical.encode()
         ).hexdigest()

@@ -7,9 +7,9 @@ and say so in the first lines.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from logistics_sim import experiment
+from logistics_sim import pipeline
 from logistics_sim.cli import app
 from logistics_sim.report import SECTIONS
+from logistics_sim.scenario import Objective
+from optimisation.result import AllocationResult, Diagnosis, Status, allocation_from_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "scenarios" / "tiny.yaml"
@@ -58,40 +60,29 @@ def test_same_seed_gives_byte_identical_report(tmp_path: Path) -> None:
     assert reports[0] == reports[1]
 
 
-@dataclass
-class InfeasibleResult:
-    """What the optimiser returns when the requirement cannot be met (fields as in issue 6)."""
-
-    status: str
-    allocation: pd.DataFrame
-    largest_sustainable_force: pd.DataFrame
-    conflicting_limits: list[str] = field(default_factory=list)
-
-
 def test_report_simulates_largest_force_when_infeasible(tmp_path: Path, monkeypatch: Any) -> None:
     """An infeasible plan: the largest sustainable force is simulated; first lines say so."""
-    largest = pd.DataFrame(
-        {
-            "nation": ["FRA", "GBR", "GBR"],
-            "capability": ["mech_inf", "mech_inf", "artillery"],
-            "units": [1, 2, 1],
-            "personnel_deployed": [600, 1200, 400],
-            "personnel_committed": [1800, 3600, 1200],
-        }
+    largest = allocation_from_rows(
+        [
+            ("FRA", "mech_inf", 1, 600, 1800, 3),
+            ("GBR", "mech_inf", 2, 1200, 3600, 6),
+            ("GBR", "artillery", 1, 400, 1200, 3),
+        ]
     )
-    result = InfeasibleResult(
-        status="INFEASIBLE",
-        allocation=largest.iloc[0:0],
-        largest_sustainable_force=largest,
-        conflicting_limits=["mech_inf: 4 battalions required; willing nations can sustain 3"],
-    )
-    monkeypatch.setattr(
-        experiment,
-        "choose_allocation",
-        lambda scenario, csv=None: experiment.AllocationChoice(
-            largest.iloc[0:0], "optimiser (INFEASIBLE)", result
+    force = AllocationResult(
+        Status.optimal, Objective.largest_force, 0.0, 0.0, 0.0, 0.0, largest, (),
+        largest_force_share=0.5,
+    )  # fmt: skip
+    result = dataclasses.replace(
+        force,
+        status=Status.infeasible,
+        objective=Objective.min_max_deviation,
+        largest_sustainable_force=force,
+        diagnosis=Diagnosis(
+            conflicting_limits=("mech_inf: 4 battalions required; willing nations can sustain 3",)
         ),
     )
+    monkeypatch.setattr(pipeline, "optimise_scenario", lambda scenario: result)
     out = tmp_path / "run"
     cli = runner.invoke(app, ["report", str(TINY), "-n", "2", "-j", "1", "-q", "--out", str(out)])
     assert cli.exit_code == 0, cli.output

@@ -24,11 +24,10 @@ from logistics_sim import load_scenario
 from logistics_sim import runfolder as rf
 from logistics_sim.errors import ScenarioError
 from logistics_sim.experiment import (
-    STAND_IN_LABEL,
     ReplicationsFailed,
     SweepParameter,
+    allocation_from_csv,
     build_variant,
-    choose_allocation,
     design,
     more_replications,
     parse_set,
@@ -379,10 +378,9 @@ def test_allocation_choice(tiny, tmp_path):
     assert caps == {c.id: c.required_units for c in tiny.force.capabilities}
     csv = tmp_path / "a.csv"
     alloc[["nation", "capability", "units"]].to_csv(csv, index=False)
-    chosen = choose_allocation(tiny, csv)
+    chosen = allocation_from_csv(tiny, csv)
     assert chosen.source.startswith("file:") and chosen.allocation["units"].sum() == 6
-    default = choose_allocation(tiny)
-    assert default.source == STAND_IN_LABEL or default.source.startswith("optimiser")
+    assert chosen.optimisation is None
 
 
 # ---------------------------------------------------------------------------------------------

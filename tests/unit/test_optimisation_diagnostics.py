@@ -122,19 +122,21 @@ def test_largest_dwell_ratio_by_hand() -> None:
 def test_optimise_explains_an_infeasible_requirement_in_planners_words() -> None:
     result = optimise_instance(air_defence_case(), Objective.lexicographic, PARAMS)
     assert result.status is Status.infeasible
-    assert result.shortfall_by_capability == {"air_defence": 1}
+    assert result.diagnosis.shortfall_by_capability == {"air_defence": 1}
     assert (
         "air_defence: 2 units required; the 2 eligible nations can sustain 1 with their rotation "
         "rules and home-defence floors, even giving nothing else"
-    ) in result.explanation
-    assert result.conflict_set_minimal is True
-    assert sorted(result.conflicting_limits) == [
+    ) in result.diagnosis.explanation
+    assert result.diagnosis.conflict_set_minimal is True
+    assert sorted(result.diagnosis.conflicting_limits) == [
         "AAA: owns 2 air_defence units",
         "BBB: not eligible to contribute (willingness: hesitant)",
         "CCC: owns 0 air_defence units",
         "air_defence: 2 units (1,000 pax) required deployed at all times",
     ]
-    assert result.relaxations[0] == "add the fewest nations as contributors: BBB (hesitant)"
+    assert (
+        result.diagnosis.relaxations[0] == "add the fewest nations as contributors: BBB (hesitant)"
+    )
     # The largest force: half the requirement (1 of 2 units), AAA's one unit.
     assert result.largest_force_share == pytest.approx(0.5)
     assert result.allocation[["nation", "capability", "units"]].values.tolist() == [

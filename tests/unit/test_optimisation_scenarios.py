@@ -71,7 +71,9 @@ def test_baseline_is_infeasible_explained_and_sized_down() -> None:
     inst = build_instance(scenario)
     result = optimise(scenario)
     assert result.status is Status.infeasible
-    assert result.explanation[0].startswith("150,000 pax deployed need rotation pools of about")
+    assert result.diagnosis.explanation[0].startswith(
+        "150,000 pax deployed need rotation pools of about"
+    )
     # The largest force keeps every limit at its scaled requirement, and no larger share does.
     share = result.largest_force_share
     assert 0 < share < 1
@@ -79,13 +81,13 @@ def test_baseline_is_infeasible_explained_and_sized_down() -> None:
     assert evaluate(scaled, result.allocation) == []
     assert result.deployed_pax == scaled.required_pax
     # The conflict: one requirement against every eligible nation's pool, irreducible.
-    assert result.conflict_set_minimal is True
-    limits = [Limit(**record) for record in result.conflict_set]
+    assert result.diagnosis.conflict_set_minimal is True
+    limits = [Limit(r.family, r.nation, r.capability) for r in result.diagnosis.conflict_set]
     assert {lim.nation for lim in limits if lim.family == "capacity"} == {
         n.code for n in inst.eligible
     }
     assert len([lim for lim in limits if lim.family == "requirement"]) == 1
-    assert any(line.startswith("no dwell ratio suffices") for line in result.relaxations)
+    assert any(line.startswith("no dwell ratio suffices") for line in result.diagnosis.relaxations)
     assert result.largest_sustainable_force is not None
 
 
@@ -98,8 +100,12 @@ def test_all_europe_is_infeasible_and_names_the_dwell_ratio_that_would_do() -> N
     assert len(inst.eligible) > 20
     scaled = with_requirement(inst, mix_targets(inst, result.largest_force_share))
     assert evaluate(scaled, result.allocation) == []
-    dwell = [line for line in result.relaxations if line.startswith("accept a dwell ratio of 1:")]
-    assert dwell, result.relaxations
+    dwell = [
+        line
+        for line in result.diagnosis.relaxations
+        if line.startswith("accept a dwell ratio of 1:")
+    ]
+    assert dwell, result.diagnosis.relaxations
     ratio = float(dwell[0].removeprefix("accept a dwell ratio of 1:").split()[0])
     assert 0 < ratio < 3.0
 
@@ -180,3 +186,22 @@ def test_cli_bad_scenario_exits_2(tmp_path: Path) -> None:
     path.write_text("name: x\n")
     result = CliRunner().invoke(app, ["optimise", str(path)])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_an_objective_by_name_gives_the_same_answer_as_its_member(objective: Objective) -> None:
+    """A name once fell through the identity comparisons to min cost, labelled as asked."""
+    scenario = load_scenario(SCENARIOS / "tiny.yaml")
+    by_member, by_name = optimise(scenario, objective), optimise(scenario, objective.value)
+    assert by_name.objective is objective
+    assert by_name.objective_value == pytest.approx(by_member.objective_value)
+    assert by_name.allocation.equals(by_member.allocation)
+
+
+def test_tiny_min_sum_deviation_is_not_the_min_cost_division() -> None:
+    """The case the defect hid: on tiny the fair division and the cheapest one differ."""
+    scenario = load_scenario(SCENARIOS / "tiny.yaml")
+    fair = optimise(scenario, "min_sum_deviation")
+    cheapest = optimise(scenario, Objective.min_cost)
+    assert set(fair.allocation["nation"]) == {"FRA", "GBR"}
+    assert set(cheapest.allocation["nation"]) == {"FRA"}

@@ -178,7 +178,10 @@ def test_ineligible_nations_get_nothing() -> None:
     inst = instance([nation("AAA", 1000), nation("BBB", 10_000, eligible=False)], [INF])
     result = solve(inst, Objective.min_cost, PARAMS)
     assert units_by_nation(result.allocation) == {"AAA": 4}
-    assert list(result.burden["nation"]) == ["AAA"]
+    assert [(b.nation, b.eligible, b.fair_share) for b in result.burden] == [
+        ("AAA", True, 1.0),
+        ("BBB", False, 0.0),
+    ]
 
 
 def test_infeasible_requirement_gives_the_largest_force_in_the_mix() -> None:
@@ -195,7 +198,9 @@ def test_infeasible_requirement_gives_the_largest_force_in_the_mix() -> None:
     assert result.allocation.groupby("capability")["units"].sum().to_dict() == {"X": 2, "Y": 1}
     assert result.deployed_pax == 300
     assert result.largest_sustainable_force is not None
-    assert result.explanation[-1].startswith("largest sustainable force in the required mix: 300")
+    assert result.diagnosis.explanation[-1].startswith(
+        "largest sustainable force in the required mix: 300"
+    )
 
 
 def test_largest_force_objective_on_a_feasible_instance_is_the_whole_force() -> None:

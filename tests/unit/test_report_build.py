@@ -8,6 +8,7 @@ same bytes from the same run folder (DESIGN.md §4, §8; issue 8).
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_fixture import make_run_folder
+from test_report_fixture import FIXTURE_FAIR_SHARES, make_run_folder
 
 from logistics_sim.metrics import mean_ci
 from logistics_sim.report import SECTIONS, build_report
@@ -25,6 +26,8 @@ from logistics_sim.report.format import interval
 from logistics_sim.report.rundata import band, load_run_data
 from logistics_sim.report.sections import build_sections
 from logistics_sim.report.sections.optimiser_text import conflict_set_sentence
+from optimisation.instance import build_instance
+from optimisation.result import LimitRecord
 
 HOSTILE = "<script>alert(1)</script>"
 IMG_HOSTILE = '<img src=x onerror="alert(2)">'
@@ -198,19 +201,34 @@ def test_what_binds_names_node_stockout_and_leg(feasible: tuple[Path, str, str])
 
 
 def test_burden_table_matches_the_allocation(feasible: tuple[Path, str, str]) -> None:
-    """Troops deployed per nation equal allocation.csv; fair shares add up to the force."""
+    """Troops deployed per nation equal allocation.csv; fair shares are optimisation.json's."""
     folder, _html, _md = feasible
     run = load_run_data(folder)
     _v, _r, sections = build_sections(run)
     table = next(s for s in sections if s.id == "burden").tables[0]
     alloc = pd.read_csv(folder / "allocation.csv")
     deployed = alloc.groupby("nation")["personnel_deployed"].sum()
+    record = json.loads((folder / "optimisation.json").read_text())
+    recorded = {row["nation"]: row["fair_share"] for row in record["burden"] if row["eligible"]}
+    assert recorded == FIXTURE_FAIR_SHARES  # no fairness key gives these: only the record does
+    total = float(deployed.sum())
+    assert {row[0][-4:-1] for row in table.rows} == set(recorded)
     for row in table.rows:
         code = row[0][-4:-1]
         assert row[3] == f"{deployed[code]:,.0f}"
-    shares, _label = fair_shares(run.scenario, ["FRA", "GBR"])
-    assert math.isclose(sum(shares.values()), 1.0)
-    assert shares["GBR"] > shares["FRA"]  # GDP key: the UK's GDP is the larger of the two
+        assert row[5] == f"{recorded[code] * total:,.0f}"  # the fair share shown
+
+
+def test_without_an_optimiser_result_fair_shares_follow_the_optimisers_rule(
+    tmp_path: Path,
+) -> None:
+    """An allocation from a file: the report's fair shares are the optimiser's formula's."""
+    folder = make_run_folder(tmp_path / "run", optimisation=False)
+    run = load_run_data(folder)
+    shown = fair_shares(run)
+    expected = build_instance(run.scenario).fair_share
+    assert shown.shares == pytest.approx(expected)
+    assert math.isclose(sum(shown.shares.values()), 1.0)
 
 
 def test_tornado_from_sweep(feasible: tuple[Path, str, str]) -> None:
@@ -339,9 +357,9 @@ def test_reinforcement_section_shows_the_other_sectors_supply_during_the_surge(
 def test_conflict_set_reads_as_one_sentence_by_family() -> None:
     """The optimiser's raw records become planners' words: who, under which limit."""
     records = [
-        {"capability": "", "family": "capacity", "nation": "BEL"},
-        {"capability": "", "family": "capacity", "nation": "CZE"},
-        {"capability": "logistics", "family": "requirement", "nation": ""},
+        LimitRecord("capacity", "BEL"),
+        LimitRecord("capacity", "CZE"),
+        LimitRecord("requirement", capability="logistics"),
     ]
     assert conflict_set_sentence(records, True) == (
         "These limits cannot all hold together: national capacity (rotation pool above the "

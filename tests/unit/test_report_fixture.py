@@ -8,6 +8,7 @@ the fixture cannot drift from the run folder format without these checks failing
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -20,7 +21,15 @@ from logistics_sim import runfolder as rf
 from logistics_sim.experiment import build_summary, stand_in_allocation
 from logistics_sim.loading import load_scenario
 from logistics_sim.metrics import metrics_frame, replication_metrics
-from logistics_sim.scenario import Scenario
+from logistics_sim.scenario import Objective, Scenario
+from optimisation.result import (
+    ALLOCATION_COLUMNS,
+    AllocationResult,
+    Diagnosis,
+    NationBurden,
+    Status,
+    allocation_from_rows,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "scenarios" / "tiny.yaml"
@@ -130,40 +139,79 @@ def synthetic_daily(
     return rf.normalise_daily(frame)
 
 
-def feasible_optimisation(allocation: pd.DataFrame) -> dict[str, Any]:
-    """An optimisation.json as the optimiser writes it for a feasible plan."""
+#: Fair shares the fixture's optimiser records: no key gives them, so a report that shows them
+#: read them from optimisation.json rather than recomputing.
+FIXTURE_FAIR_SHARES = {"GBR": 0.62, "FRA": 0.38}
+
+
+def _result_of(allocation: pd.DataFrame, status: Status) -> AllocationResult:
+    """An optimiser result for the fixture's allocation (pool units as committed, no rotation)."""
+    frame = allocation.assign(pool_units=allocation["units"])
+    rows = frame[list(ALLOCATION_COLUMNS)].to_dict(orient="records")
     by = allocation.groupby("nation")["personnel_deployed"].sum()
     total = float(by.sum())
-    return {
-        "status": "OPTIMAL",
-        "objective": 0.021,
-        "binding_limits": [
+    burden = tuple(
+        NationBurden(
+            nation=code,
+            eligible=True,
+            fair_share=share,
+            home_defence_floor=0.5,
+            troops_deployed_pax=float(by.get(code, 0.0)),
+            pool_committed_pax=float(by.get(code, 0.0)),
+            share_of_land_forces=0.1,
+            actual_share=float(by.get(code, 0.0)) / total,
+            deviation_pax=float(by.get(code, 0.0)) - share * total,
+            capacity_used=0.2,
+            rotation_multiplier=3.0,
+            cost=1.0,
+        )
+        for code, share in FIXTURE_FAIR_SHARES.items()
+    )
+    return AllocationResult(
+        status=status,
+        objective=Objective.min_max_deviation,
+        objective_value=0.021,
+        bound=0.021,
+        gap=0.0,
+        solve_time_s=0.5,
+        allocation=allocation_from_rows(rows),
+        burden=burden,
+        largest_force_share=1.0,
+    )
+
+
+def feasible_optimisation(allocation: pd.DataFrame) -> AllocationResult:
+    """The optimiser's result for a feasible plan."""
+    return dataclasses.replace(
+        _result_of(allocation, Status.optimal),
+        binding_limits=(
             "GBR: home-defence floor — 50% of 82,500 land forces must stay home",
             "artillery: every willing nation's artillery is committed",
-        ],
-        "burden": [
-            {
-                "nation": str(n),
-                "troops_deployed": float(v),
-                "fair_share": 0.5,
-                "deviation": float(v) / total - 0.5,
-            }
-            for n, v in by.items()
-        ],
-    }
+        ),
+    )
 
 
-def infeasible_optimisation() -> dict[str, Any]:
-    """An optimisation.json for a requirement the nations cannot meet."""
-    return {
-        "status": "INFEASIBLE",
-        "objective": None,
-        "conflicting_limits": [
-            "mech_inf: 4 battalions required; willing nations can sustain 3 with their rotation "
-            "rules",
-        ],
-        "shortfall_by_capability": {"mech_inf": 1},
-    }
+def infeasible_optimisation(allocation: pd.DataFrame) -> AllocationResult:
+    """The optimiser's result for a requirement the nations cannot meet: the largest force."""
+    largest = dataclasses.replace(
+        _result_of(allocation, Status.optimal),
+        objective=Objective.largest_force,
+        largest_force_share=0.75,
+    )
+    return dataclasses.replace(
+        largest,
+        status=Status.infeasible,
+        objective=Objective.min_max_deviation,
+        objective_value=math.nan,
+        largest_sustainable_force=largest,
+        diagnosis=Diagnosis(
+            conflicting_limits=(
+                "mech_inf: 4 battalions required; willing nations can sustain 3 with their "
+                "rotation rules",
+            ),
+            shortfall_by_capability={"mech_inf": 1},
+        ),
+    )
 
 
 def make_run_folder(
@@ -187,10 +235,11 @@ def make_run_folder(
             allocation.loc[first, col] -= 600
     folder.mkdir(parents=True, exist_ok=True)
     rf.write_scenario_yaml(folder / "scenario.resolved.yaml", scenario)
-    rf.write_bytes_atomic(folder / "allocation.csv", rf.allocation_csv(allocation).encode())
+    result = None
     if optimisation:
-        opt = infeasible_optimisation() if infeasible else feasible_optimisation(allocation)
-        rf.write_json_atomic(folder / "optimisation.json", opt)
+        make = infeasible_optimisation if infeasible else feasible_optimisation
+        result = make(allocation)
+    rf.write_allocation_files(folder, allocation, result)
     per_rep = []
     for r in range(replications):
         daily = synthetic_daily(scenario, allocation, r, supply=supply, closes=closes)
@@ -211,7 +260,7 @@ def make_run_folder(
             if not optimisation
             else "optimiser: largest sustainable force"
             if infeasible
-            else "optimiser (OPTIMAL)"
+            else "optimiser (optimal)"
         ),
         "base_seed": 7,
         "seeds": "numpy SeedSequence(base_seed, spawn_key=(replication,))",

@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 
 from logistics_sim.report import figures
-from logistics_sim.report.findings import Requirement, fair_shares, optimiser_fair_shares
+from logistics_sim.report.findings import Requirement, fair_shares
 from logistics_sim.report.format import num, pct
 from logistics_sim.report.rundata import (
     RunData,
     is_nan,
 )
 from logistics_sim.report.sections.elements import Figure, Section, Table
+from logistics_sim.rules.home_defence import spare_pax
 
 
 def burden_section(run: RunData, req: Requirement) -> Section:
@@ -36,29 +37,18 @@ def burden_section(run: RunData, req: Requirement) -> Section:
         deployed=("personnel_deployed", "sum"),
         committed=("personnel_committed", lambda s: s.sum(min_count=1)),
     )
-    eligible = [
-        n.code
-        for n in scen.nations
-        if n.participates and n.willingness in scen.burden_sharing.eligible_willingness
-    ]
-    codes = sorted(set(by.index) | set(eligible))
+    fair_shares_ = fair_shares(run)
+    share, key_label = fair_shares_.shares, fair_shares_.key_label
+    codes = sorted(set(by.index) | set(share))
     codes = [c for c in codes if any(n.code == c for n in scen.nations)]
-    opt_share = optimiser_fair_shares(run.optimisation)
-    share, key_label = fair_shares(scen, [c for c in codes if c in eligible] or codes)
-    if opt_share:
-        share, key_label = opt_share, f"{key_label} (fair shares as computed by the optimiser)"
     total = float(by["deployed"].sum())
     rows, chart = [], []
-    floor_default = scen.rotation.home_defence_floor
     for code in sorted(codes, key=lambda c: (-float(by["deployed"].get(c, 0)), c)):
         nation = scen.nation(code)
         deployed = float(by["deployed"].get(code, 0))
         committed = float(by["committed"].get(code, np.nan))
         fair = share.get(code, 0.0) * total
-        floor = (
-            nation.home_defence_floor if nation.home_defence_floor is not None else floor_default
-        )
-        available = nation.land_forces_pax * (1 - floor)
+        available = spare_pax(scen, nation)
         rows.append(
             [
                 f"{nation.name} ({code})",

@@ -2,49 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-#: Optimiser fields read as statements, in the order shown, with their headings.
-OPTIMISER_FIELDS = (
-    ("explanation", "Why the requirement cannot be met"),
-    ("conflicting_limits", "Conflicting limits"),
-    ("binding_limits", "Binding limits"),
-    ("shortfall_by_capability", "Shortfall by capability (units)"),
-    ("relaxations", "What would restore feasibility"),
-)
-_STATEMENT_WORDS = ("binding", "conflict", "shortfall", "relax", "diagnos", "explanation")
+from optimisation.result import AllocationResult, LimitRecord
 
 
 def optimiser_statements(
-    opt: Mapping[str, Any] | None, infeasible: bool
+    opt: AllocationResult | None, infeasible: bool
 ) -> list[tuple[str, list[str]]]:
-    """The optimiser's limits and diagnoses as (heading, sentences), known fields first."""
-    if not opt:
+    """The optimiser's explanation, limits, shortfalls and relaxations as (heading, sentences)."""
+    if opt is None:
         return []
-    titles = dict(OPTIMISER_FIELDS)
-    if not infeasible:
-        titles["explanation"] = "The optimiser's explanation"
-    known = [k for k, _ in OPTIMISER_FIELDS if k in opt]
-    other = sorted(
-        k
-        for k in opt
-        if k not in titles
-        and k not in _CONFLICT_SET_FIELDS
-        and any(w in k.lower() for w in _STATEMENT_WORDS)
-    )
-    out = []
-    for key in [*known, *other]:
-        items = _flatten(opt[key])
-        if items:
-            out.append((titles.get(key, key.replace("_", " ").capitalize()), items))
-    conflict = conflict_set_sentence(opt.get("conflict_set"), opt.get("conflict_set_minimal"))
+    d = opt.diagnosis
+    why = "Why the requirement cannot be met" if infeasible else "The optimiser's explanation"
+    headed: list[tuple[str, list[str]]] = [
+        (why, list(d.explanation)),
+        ("Conflicting limits", list(d.conflicting_limits)),
+        ("Binding limits", list(opt.binding_limits)),
+        ("Shortfall by capability (units)", _shortfall(d.shortfall_by_capability)),
+        ("What would restore feasibility", list(d.relaxations)),
+    ]
+    out = [(heading, items) for heading, items in headed if items]
+    conflict = conflict_set_sentence(d.conflict_set, d.conflict_set_minimal)
     if conflict:
         out.append(("Limits that cannot all hold (conflict set)", [conflict]))
     return out
 
 
-_CONFLICT_SET_FIELDS = frozenset({"conflict_set", "conflict_set_minimal"})
+def _shortfall(shortfall: Mapping[str, int]) -> list[str]:
+    """Units missing per capability, in one line."""
+    return ["; ".join(f"{k}: {v}" for k, v in shortfall.items())] if shortfall else []
+
+
 #: How each constraint family of the optimiser's conflict set reads, and what it lists.
 _FAMILY_WORDS = {
     "capacity": "national capacity (rotation pool above the home-defence floor) of",
@@ -58,17 +47,14 @@ _FAMILY_WORDS = {
 }
 
 
-def conflict_set_sentence(records: Any, minimal: Any) -> str:
+def conflict_set_sentence(records: Sequence[LimitRecord], minimal: bool | None) -> str:
     """The optimiser's conflict set in one sentence: each family with the nations or types."""
-    if not isinstance(records, list) or not records:
+    if not records:
         return ""
     grouped: dict[str, list[str]] = {}
     for record in records:
-        if not isinstance(record, Mapping):
-            continue
-        family = str(record.get("family", ""))
-        names = [str(record[k]) for k in ("nation", "capability") if record.get(k)]
-        grouped.setdefault(family, []).append(" ".join(names))
+        names = [name for name in (record.nation, record.capability) if name]
+        grouped.setdefault(record.family, []).append(" ".join(names))
     parts = [
         f"{_FAMILY_WORDS.get(family, family.replace('_', ' ') + ' of')} {', '.join(names)}"
         for family, names in grouped.items()
@@ -79,18 +65,3 @@ def conflict_set_sentence(records: Any, minimal: Any) -> str:
         else " (not proven to be the smallest such set)"
     )
     return "These limits cannot all hold together: " + "; ".join(parts) + tail + "."
-
-
-def _flatten(value: Any) -> list[str]:
-    """Strings from an optimiser field (a string, list of strings, or list/dict of records)."""
-    if value is None or value == "" or value == [] or value == {}:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        if all(not isinstance(v, Mapping | list) for v in value.values()):
-            return ["; ".join(f"{k}: {v}" for k, v in value.items())]
-        return [s for k in value for s in (f"{k} — {t}" for t in _flatten(value[k]))]
-    if isinstance(value, list):
-        return [s for v in value for s in _flatten(v)]
-    return [str(value)]
