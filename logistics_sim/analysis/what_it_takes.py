@@ -48,6 +48,7 @@ class Answer:
     changes: dict[str, Any] | None  # None: no combination of the stated levers suffices
     with_changes: ForceSize | None
     solves: int
+    providers: tuple[tuple[str, int], ...] = ()  # troops by nation with the changes, largest first
 
     def sentences(self) -> list[str]:
         """The answer in planners' words."""
@@ -68,7 +69,11 @@ class Answer:
                 f"no combination of the stated levers holds {asked:,}: they cannot close the gap"
             )
         else:
-            lines.append(f"with {label(self.changes)}, {asked:,} can be held")
+            then = ", ".join(f"{code} {pax:,}" for code, pax in self.providers[:6])
+            lines.append(
+                f"with {label(self.changes)}, {asked:,} can be held"
+                + (f"; the largest providers are then {then}" if then else "")
+            )
         return lines
 
 
@@ -89,6 +94,19 @@ def _candidates(levers: Sequence[Lever], chosen: Sequence[int]) -> list[dict[str
         {levers[i].path: levers[i].values[s] for i, s in zip(chosen, steps, strict=True)}
         for steps in ordered
     ]
+
+
+def _with_providers(
+    answer: Answer, file: str, keep_national: bool, nations_from: Path | None
+) -> Answer:
+    """The answer with who provides the troops once its changes are made."""
+    from dataclasses import replace
+
+    from logistics_sim.analysis.solver import troops_by_nation
+
+    changed = apply_point(Path(file), answer.changes or {}, keep_national, nations_from).scenario
+    troops = sorted(troops_by_nation(changed).items(), key=lambda kv: (-kv[1], kv[0]))
+    return replace(answer, providers=tuple(troops), solves=answer.solves + 1)
 
 
 def what_it_takes(
@@ -123,7 +141,8 @@ def what_it_takes(
     found = [(p, v, s) for (p, v), s in zip(alone, singles, strict=True) if s.feasible]
     if found:
         path, value, size = found[0]  # one lever: the first feasible value in stated order
-        return Answer(base, steps, {path: value}, size, solves)
+        answer = Answer(base, steps, {path: value}, size, solves)
+        return _with_providers(answer, name, keep_national, nations_from)
     for count in range(2, len(levers) + 1):
         subsets = list(itertools.combinations(range(len(levers)), count))
         strongest = [{levers[i].path: levers[i].values[-1] for i in chosen} for chosen in subsets]
@@ -150,7 +169,8 @@ def what_it_takes(
                         best = (steps_taken, point, size)
                     break
         if best is not None:
-            return Answer(base, steps, best[1], best[2], solves)
+            answer = Answer(base, steps, best[1], best[2], solves)
+            return _with_providers(answer, name, keep_national, nations_from)
     return Answer(base, steps, None, None, solves)
 
 

@@ -72,3 +72,25 @@ def test_levers_that_cannot_close_the_gap_say_so(small: Path) -> None:
     answer = what_it_takes(small, [parse_lever("rotation.dwell_ratio=2.5")])
     assert answer.changes is None
     assert "cannot close the gap" in answer.sentences()[-1]
+
+
+@pytest.mark.slow
+def test_the_baselines_answer_re_solved_is_feasible() -> None:
+    # what-it-takes on the baseline with --nations-from scenarios/all_europe.yaml, levers
+    # coalition=+POL,...,+POL+ITA+DEU+ESP+TUR and rotation.dwell_ratio=2,1.5,1, answers
+    # (docs/decision_analysis.md): these five nations willing and every nation at 1:1 dwell
+    changes = {"coalition": "+POL+ITA+DEU+ESP+TUR", "rotation.dwell_ratio": 1.0}
+    baseline = Path("scenarios/ukraine_reassurance_150k.yaml")
+    changed = apply_point(baseline, changes, nations_from=Path("scenarios/all_europe.yaml"))
+    assert largest_force(changed.scenario).feasible
+    result = optimise(changed.scenario)
+    assert result.status in (Status.optimal, Status.feasible)
+    assert result.deployed_pax >= 150_000
+    assert {"POL", "ITA", "DEU", "ESP", "TUR"} <= set(result.allocation["nation"])
+    # one step less on either lever misses it
+    for fewer in (
+        {**changes, "rotation.dwell_ratio": 1.5},
+        {**changes, "coalition": "+POL+ITA+DEU+ESP"},
+    ):
+        weaker = apply_point(baseline, fewer, nations_from=Path("scenarios/all_europe.yaml"))
+        assert not largest_force(weaker.scenario).feasible
