@@ -128,3 +128,19 @@ def test_enablers_gives_each_switch_paired_differences(fake_model, tmp_path):
         "us_enablers.airlift.enabled",
         "us_enablers.isr.enabled",
     ]
+
+
+def test_frontier_writes_csv_and_figure_and_simulates_each_point(fake_model, tmp_path):
+    out = tmp_path / "frontier"
+    args = ["frontier", str(TINY), "--vary", "rotation.tour_days=60,90", "--simulate", "2"]
+    result = runner.invoke(app, [*args, "-j", "1", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "frontier.csv")
+    assert list(table["rotation.tour_days"]) == [60, 90]
+    assert set(table["requirement_verdict"]) == {"FEASIBLE"}
+    assert set(table["force_verdict"]) <= {"FEASIBLE", "AT_RISK", "INFEASIBLE"}
+    assert (out / "frontier.svg").read_bytes().startswith(b"<?xml")
+    assert sorted(p.name for p in out.glob("point-*")) == ["point-000", "point-001"]
+    # France's own tour (120 days) is replaced by the lever, and the output says so
+    assert "national settings replaced by the levers: FRA tour_days=120" in result.stdout
+    assert set(table["national_settings_removed"]) == {"FRA tour_days=120"}
