@@ -468,6 +468,27 @@ def optimise(
 # ---------------------------------------------------------------------------------------------
 
 
+KeepNationalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-national",
+        help="Keep nations' own rotation settings (they then override the lever).",
+    ),
+]
+
+
+def _output_folder(out: Path | None, scope: str, kind: str, identity: str, marker: str) -> Path:
+    """``--out`` or ``results/<scope>/<kind>-<id>``, claimed (exit 2 if not ours to write)."""
+    from logistics_sim.report.decisions import FolderRefused, claim_folder, default_folder
+
+    folder = out or default_folder(scope, kind, identity)
+    try:
+        return claim_folder(folder, marker)
+    except FolderRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 NationsFromOpt = Annotated[
     Path | None,
     typer.Option(
@@ -490,13 +511,7 @@ def frontier(
             "rotation.dwell_ratio=1,2,3; any scenario path.",
         ),
     ],
-    keep_national: Annotated[
-        bool,
-        typer.Option(
-            "--keep-national",
-            help="Keep nations' own rotation settings (they then override the lever).",
-        ),
-    ] = False,
+    keep_national: KeepNationalOpt = False,
     simulate_n: Annotated[
         int | None,
         typer.Option("--simulate", min=1, help="Also simulate each point's largest force N times."),
@@ -516,22 +531,13 @@ def frontier(
     from logistics_sim.analysis import frontier as analysis
     from logistics_sim.analysis.levers import LeverError, parse_lever
     from logistics_sim.experiment import Executor
-    from logistics_sim.report.decisions import (
-        FolderRefused,
-        claim_folder,
-        default_folder,
-        write_frontier,
-    )
+    from logistics_sim.report.decisions import write_frontier
 
     scenario = load_scenario(file)
+    identity = repr((vary, keep_national, simulate_n, seed, str(nations_from)))
     try:
         levers = [parse_lever(text) for text in vary]
-        folder = out or default_folder(
-            scenario.name,
-            "frontier",
-            repr((vary, keep_national, simulate_n, seed, str(nations_from))),
-        )
-        claim_folder(folder, "frontier.csv")
+        folder = _output_folder(out, scenario.name, "frontier", identity, "frontier.csv")
         result = analysis.frontier(
             file,
             levers,
@@ -551,7 +557,7 @@ def frontier(
                 not experiment.progress_wanted(quiet),
                 nations_from,
             )
-    except (LeverError, FolderRefused) as exc:
+    except LeverError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for point in result.points:
@@ -581,9 +587,7 @@ LeverOpt = Annotated[
 def what_it_takes(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     lever: LeverOpt,
-    keep_national: Annotated[
-        bool, typer.Option("--keep-national", help="Keep nations' own rotation settings.")
-    ] = False,
+    keep_national: KeepNationalOpt = False,
     jobs: JobsOpt = 2,
     dask: DaskOpt = None,
     out: Annotated[
@@ -596,20 +600,13 @@ def what_it_takes(
     from logistics_sim.analysis import what_it_takes as analysis
     from logistics_sim.analysis.levers import LeverError, parse_lever
     from logistics_sim.experiment import Executor
-    from logistics_sim.report.decisions import (
-        FolderRefused,
-        claim_folder,
-        default_folder,
-        write_table,
-    )
+    from logistics_sim.report.decisions import write_table
 
     scenario = load_scenario(file)
+    identity = repr((lever, keep_national, str(nations_from)))
     try:
         levers = [parse_lever(text) for text in lever]
-        folder = out or default_folder(
-            scenario.name, "what-it-takes", repr((lever, keep_national, str(nations_from)))
-        )
-        claim_folder(folder, "what_it_takes.csv")
+        folder = _output_folder(out, scenario.name, "what-it-takes", identity, "what_it_takes.csv")
         answer = analysis.what_it_takes(
             file,
             levers,
@@ -617,7 +614,7 @@ def what_it_takes(
             executor=Executor(jobs, dask),
             nations_from=nations_from,
         )
-    except (LeverError, FolderRefused) as exc:
+    except LeverError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     lines = answer.sentences()
@@ -642,20 +639,10 @@ def drop_outs(
     """For each contributing nation: the largest force without it, and who takes over."""
     from logistics_sim.analysis import drop_outs as analysis
     from logistics_sim.experiment import Executor
-    from logistics_sim.report.decisions import (
-        FolderRefused,
-        claim_folder,
-        default_folder,
-        write_table,
-    )
+    from logistics_sim.report.decisions import write_table
 
     scenario = load_scenario(file)
-    try:
-        folder = out or default_folder(scenario.name, "drop-outs", "drop-outs")
-        claim_folder(folder, "dropouts.csv")
-    except FolderRefused as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    folder = _output_folder(out, scenario.name, "drop-outs", "drop-outs", "dropouts.csv")
     base, rows = analysis.drop_outs(file, Executor(jobs, dask))
     lines = [
         f"as given: largest force {base.size.largest_force_pax:,} of "
@@ -689,12 +676,7 @@ def compare(
     from logistics_sim import experiment
     from logistics_sim.analysis.compare import comparison_table, load_compared
     from logistics_sim.pipeline import run_report
-    from logistics_sim.report.decisions import (
-        FolderRefused,
-        claim_folder,
-        default_folder,
-        write_comparison,
-    )
+    from logistics_sim.report.decisions import write_comparison
 
     if len(runs) < 2:
         typer.echo("error: compare needs at least two runs or scenarios", err=True)
@@ -704,12 +686,8 @@ def compare(
         typer.echo(f"error: not a run folder or scenario file: {', '.join(missing)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     load_all([p for p in runs if p.is_file()])  # every scenario valid before any run
-    try:
-        folder = out or default_folder("comparisons", "comparison", repr([str(p) for p in runs]))
-        claim_folder(folder, "comparison.csv")
-    except FolderRefused as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    identity = repr([str(p) for p in runs])
+    folder = _output_folder(out, "comparisons", "comparison", identity, "comparison.csv")
     folders = []
     for path in runs:
         if path.is_file():
