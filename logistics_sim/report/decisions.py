@@ -78,12 +78,13 @@ def write_table(
     return [csv, md]
 
 
-def _number(value: object) -> str:
+def _number(value: object, sign: bool = False) -> str:
     """A figure for a cell: thousands separated above 100, else 3 significant digits."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     number = float(value)  # type: ignore[arg-type]
-    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
+    plus = "+" if sign else ""
+    return f"{number:{plus},.0f}" if abs(number) >= 100 else f"{number:{plus}.3g}"
 
 
 def comparison_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
@@ -108,10 +109,8 @@ def comparison_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                     text += f" [{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
                 parts.insert(0, text)
             if pd.notna(row["diff_vs_first"]):
-                parts.append(
-                    f"Δ {float(row['diff_vs_first']):+,.3g} "
-                    f"[{float(row['diff_ci_low']):+,.3g}, {float(row['diff_ci_high']):+,.3g}]"
-                )
+                low, high = _number(row["diff_ci_low"], True), _number(row["diff_ci_high"], True)
+                parts.append(f"Δ {_number(row['diff_vs_first'], True)} [{low}, {high}]")
             cells.append(" ".join(parts))
         rows.append(cells)
     return header, rows
