@@ -315,6 +315,7 @@ def test_a_preset_changes_only_the_force_it_names(preset: str) -> None:
     if preset == "mnf_ukraine_20k":  # hubs away from the line; the lead and willing nations
         # its own reinforcement: a battlegroup to the capital (ASSUMP_PRESET_REINFORCEMENT)
         allowed += [r"burden_sharing\.eligible_willingness", r"reinforcement\.plans\[0\].*"]
+        allowed += [r"criteria\[4\]\.(explanation|assumption)"]  # "the battlegroup closes"
         assert [s.id for s in other.force.sectors] == ["west", "north", "south"]
         assert set(other.burden_sharing.eligible_willingness) == {"lead", "willing"}
     assert _unexplained(paths, allowed) == set()
