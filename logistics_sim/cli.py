@@ -720,6 +720,7 @@ def enablers(
     """Each US enabler off alone: every criterion's paired difference; write enablers.csv."""
     from logistics_sim import experiment
     from logistics_sim.analysis.enablers import enabler_effects, switches
+    from logistics_sim.report.decisions import figure
     from logistics_sim.runfolder import write_bytes_atomic
 
     scenario = load_scenario(file)
@@ -730,11 +731,12 @@ def enablers(
         file, scenario, replications, seed, jobs, dask, out, not experiment.progress_wanted(quiet)
     )
     for row in table.to_dict("records"):
+        with_, without = figure(row["with"]), figure(row["without"])
+        low, high = figure(row["diff_ci_low"], True), figure(row["diff_ci_high"], True)
         typer.echo(
-            f"  without {row['enabler']:12} {row['criterion']}: {row['with']:.4g} -> "
-            f"{row['without']:.4g} {row['unit']} (paired difference {row['difference']:+.4g} "
-            f"[{row['diff_ci_low']:+.4g}, {row['diff_ci_high']:+.4g}]), "
-            f"{row['judged_with']} -> {row['judged_without']}"
+            f"  without {row['enabler']:12} {row['criterion']}: {with_} -> {without} "
+            f"{row['unit']} (paired difference {figure(row['difference'], True)} "
+            f"[{low}, {high}]), {row['judged_with']} -> {row['judged_without']}"
         )
     path = result.folder / "enablers.csv"
     write_bytes_atomic(path, table.to_csv(index=False, lineterminator="\n").encode())

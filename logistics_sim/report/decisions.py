@@ -78,7 +78,7 @@ def write_table(
     return [csv, md]
 
 
-def _number(value: object, sign: bool = False) -> str:
+def figure(value: object, sign: bool = False) -> str:
     """A figure for a cell: thousands separated above 100, else 3 significant digits."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -104,13 +104,13 @@ def comparison_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
             row = hit.iloc[0]
             parts = [str(row["text"])] if isinstance(row["text"], str) and row["text"] else []
             if pd.notna(row["mean"]):
-                text = _number(row["mean"])
+                text = figure(row["mean"])
                 if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
-                    text += f" [{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
+                    text += f" [{figure(row['ci_low'])}, {figure(row['ci_high'])}]"
                 parts.insert(0, text)
             if pd.notna(row["diff_vs_first"]):
-                low, high = _number(row["diff_ci_low"], True), _number(row["diff_ci_high"], True)
-                parts.append(f"Δ {_number(row['diff_vs_first'], True)} [{low}, {high}]")
+                low, high = figure(row["diff_ci_low"], True), figure(row["diff_ci_high"], True)
+                parts.append(f"Δ {figure(row['diff_vs_first'], True)} [{low}, {high}]")
             cells.append(" ".join(parts))
         rows.append(cells)
     return header, rows
