@@ -226,6 +226,7 @@ def simulate(
 ) -> None:
     """Run replications of a scenario into a run folder; print the verdict."""
     from logistics_sim import experiment, pipeline
+    from logistics_sim.experiment.fielding import field_force
     from logistics_sim.verdict import verdict_lines
 
     scenario = load_scenario(file)
@@ -233,9 +234,10 @@ def simulate(
     choice = pipeline.choose_allocation(scenario, allocation)
     for note in choice.notes:
         say(f"warning: {note}", err=True)
+    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
     run = experiment.simulate(
-        scenario,
-        choice.allocation,
+        force.scenario,
+        force.allocation,
         replications,
         seed,
         jobs,
@@ -245,12 +247,13 @@ def simulate(
         quiet=not experiment.progress_wanted(quiet),
         target_half_width=target_half_width,
         max_replications=max_replications,
-        allocation_source=choice.source,
+        allocation_source=force.source,
         optimisation=choice.optimisation,
+        requirement=force.requirement,
     )
     _rejected_lines(run.rejected)
     say(f"run folder: {run.folder}")
-    say(f"allocation: {choice.source}")
+    say(f"allocation: {force.source}")
     for line in verdict_lines(run.summary):
         say(line)
     _fail_lines({f"replication {r}": e for r, e in sorted(run.failed.items())})
@@ -307,7 +310,16 @@ def sweep(
     criteria = {c.metric for c in load_scenario(file).criteria}
     shown = table[table["metric"].isin(criteria)] if criteria else table
     say(f"sweep table: {result.folder / 'sweep.csv'}")
+    _warn_shadowed(file, [p.path for p in parameters])
     width = int(table["settings"].str.len().max())
+    for variant in table.drop_duplicates("variant").to_dict("records"):
+        largest = variant["largest_force_pax"]
+        size = f"{largest:,.0f}" if largest == largest and largest is not None else "-"
+        say(
+            f"  variant {variant['variant']:3d} {variant['settings']:{width}} requirement "
+            f"{variant['requirement_verdict'] or 'not assessed'} (largest force {size}), "
+            f"force {variant['force_verdict']}"
+        )
     for row in shown.itertuples(index=False):
         say(
             f"  variant {row.variant:3d} {row.settings:{width}} {row.verdict:10} {row.metric}: "
@@ -321,6 +333,21 @@ def sweep(
             for r, e in sorted(run.failed.items())
         }
     )
+
+
+def _warn_shadowed(file: Path, paths: list[str]) -> None:
+    """Warn when nations' own settings override a swept coalition rotation setting."""
+    from logistics_sim.analysis.levers import shadowed
+
+    scenario = load_scenario(file)
+    for path in paths:
+        hidden = shadowed(scenario, path)
+        if hidden:
+            say(
+                f"warning: {', '.join(hidden)} set their own value, which overrides the swept "
+                f"{path} for them; `frontier --vary {path}=...` applies it to every nation",
+                err=True,
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,3 +499,283 @@ def optimise(
     if result.status is Status.error:
         say(f"error: {' '.join(result.diagnosis.explanation)}", err=True)
         raise typer.Exit(EXIT_INTERNAL)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision analysis: frontier.
+# ---------------------------------------------------------------------------------------------
+
+
+KeepNationalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-national",
+        help="Keep nations' own rotation settings (they then override the lever).",
+    ),
+]
+
+
+def _output_folder(out: Path | None, scope: str, kind: str, identity: str, marker: str) -> Path:
+    """``--out`` or ``results/<scope>/<kind>-<id>``, claimed (exit 2 if not ours to write)."""
+    from logistics_sim.report.decisions import FolderRefused, claim_folder, default_folder
+
+    folder = out or default_folder(scope, kind, identity)
+    try:
+        return claim_folder(folder, marker)
+    except FolderRefused as exc:
+        say(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+NationsFromOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--nations-from",
+        help="A scenario listing more nations (e.g. scenarios/all_europe.yaml), from which "
+        "coalition=+POL+ITA brings nations this scenario does not list.",
+    ),
+]
+
+
+@app.command()
+@guarded
+def frontier(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="lever=v1,v2,... (repeatable): coalition=willing,willing_open,all,GBR+FRA; "
+            "rotation.dwell_ratio=1,2,3; any scenario path.",
+        ),
+    ],
+    keep_national: KeepNationalOpt = False,
+    simulate_n: Annotated[
+        int | None,
+        typer.Option("--simulate", min=1, help="Also simulate each point's largest force N times."),
+    ] = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/<scenario>/frontier-<id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+    nations_from: NationsFromOpt = None,
+) -> None:
+    """Largest sustainable force over a grid of levers; write frontier.csv and frontier.svg."""
+    from logistics_sim import experiment
+    from logistics_sim.analysis import frontier as analysis
+    from logistics_sim.analysis.levers import LeverError, parse_lever
+    from logistics_sim.experiment import Executor
+    from logistics_sim.report.decisions import write_frontier
+
+    scenario = load_scenario(file)
+    identity = repr((vary, keep_national, simulate_n, seed, str(nations_from)))
+    try:
+        levers = [parse_lever(text) for text in vary]
+        folder = _output_folder(out, scenario.name, "frontier", identity, "frontier.csv")
+        result = analysis.frontier(
+            file,
+            levers,
+            keep_national=keep_national,
+            executor=Executor(jobs, dask),
+            nations_from=nations_from,
+        )
+        if simulate_n is not None:
+            result = analysis.simulate_points(
+                result,
+                file,
+                keep_national,
+                simulate_n,
+                seed,
+                Executor(jobs, dask),
+                folder,
+                not experiment.progress_wanted(quiet),
+                nations_from,
+            )
+    except LeverError as exc:
+        say(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for point in result.points:
+        say(analysis.describe(point))
+    removed, kept = result.removed_overrides(), result.kept_overrides()
+    if removed:
+        say("national settings replaced by the levers: " + ", ".join(removed))
+    if kept:
+        say("national settings kept (they override the levers): " + ", ".join(kept))
+    for path in write_frontier(result, folder):
+        say(f"written {path}")
+    say(f"frontier: {folder / 'frontier.csv'}")
+
+
+LeverOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--lever",
+        help="path=v1,v2,... in order of increasing change (repeatable): "
+        "rotation.dwell_ratio=2,1.5,1; rotation.home_defence_floor=0.5,0.4; coalition=all.",
+    ),
+]
+
+
+@app.command("what-it-takes")
+@guarded
+def what_it_takes(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    lever: LeverOpt,
+    keep_national: KeepNationalOpt = False,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/<scenario>/what-it-takes-<id>/)."),
+    ] = None,
+    nations_from: NationsFromOpt = None,
+) -> None:
+    """Each lever's marginal effect and the smallest set of changes that meets the requirement."""
+    from logistics_sim.analysis import what_it_takes as analysis
+    from logistics_sim.analysis.levers import LeverError, parse_lever
+    from logistics_sim.experiment import Executor
+    from logistics_sim.report.decisions import write_table
+
+    scenario = load_scenario(file)
+    identity = repr((lever, keep_national, str(nations_from)))
+    try:
+        levers = [parse_lever(text) for text in lever]
+        folder = _output_folder(out, scenario.name, "what-it-takes", identity, "what_it_takes.csv")
+        answer = analysis.what_it_takes(
+            file,
+            levers,
+            keep_national=keep_national,
+            executor=Executor(jobs, dask),
+            nations_from=nations_from,
+        )
+    except LeverError as exc:
+        say(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    lines = answer.sentences()
+    for line in lines:
+        say(line)
+    title = f"What it would take: {scenario.name}"
+    for path in write_table(folder, "what_it_takes", title, lines, analysis.step_table(answer)):
+        say(f"written {path}")
+
+
+@app.command("drop-outs")
+@guarded
+def drop_outs(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/<scenario>/drop-outs-<id>/)."),
+    ] = None,
+) -> None:
+    """For each contributing nation: the largest force without it, and who takes over."""
+    from logistics_sim.analysis import drop_outs as analysis
+    from logistics_sim.experiment import Executor
+    from logistics_sim.report.decisions import write_table
+
+    scenario = load_scenario(file)
+    folder = _output_folder(out, scenario.name, "drop-outs", "drop-outs", "dropouts.csv")
+    base, rows = analysis.drop_outs(file, Executor(jobs, dask))
+    lines = [
+        f"as given: largest force {base.size.largest_force_pax:,} of "
+        f"{base.size.asked_pax:,} asked ({base.size.share_of_target:.0%})"
+    ]
+    lines += [analysis.describe(row) for row in rows]
+    for line in lines:
+        say(line)
+    title = f"Who drops out: {scenario.name}"
+    for path in write_table(folder, "dropouts", title, lines, analysis.drop_out_table(rows)):
+        say(f"written {path}")
+
+
+@app.command()
+@guarded
+def compare(
+    runs: Annotated[
+        list[Path], typer.Argument(help="Run folders, or scenario files (run first, like report).")
+    ],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder (default results/comparison-<id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Runs side by side; write comparison.html, comparison.md and comparison.csv."""
+    from logistics_sim import experiment
+    from logistics_sim.analysis.compare import comparison_table, load_compared
+    from logistics_sim.pipeline import run_report
+    from logistics_sim.report.decisions import write_comparison
+
+    if len(runs) < 2:
+        say("error: compare needs at least two runs or scenarios", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    missing = [str(p) for p in runs if not (p / "summary.json").is_file() and not p.is_file()]
+    if missing:
+        say(f"error: not a run folder or scenario file: {', '.join(missing)}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    load_all([p for p in runs if p.is_file()])  # every scenario valid before any run
+    identity = repr([str(p) for p in runs])
+    folder = _output_folder(out, "comparisons", "comparison", identity, "comparison.csv")
+    folders = []
+    for path in runs:
+        if path.is_file():
+            done = run_report(
+                path, replications, seed, jobs, dask, quiet=not experiment.progress_wanted(quiet)
+            )
+            say(f"ran {path}: {done.folder}")
+            folders.append(done.folder)
+        else:
+            folders.append(path)
+    table = comparison_table([load_compared(f) for f in folders])
+    for path in write_comparison(table, folder):
+        say(f"written {path}")
+
+
+@app.command()
+@guarded
+def enablers(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 2,
+    dask: DaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Sweep folder (default results/<scenario>/sweep-<id>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Each US enabler off alone: every criterion's paired difference; write enablers.csv."""
+    from logistics_sim import experiment
+    from logistics_sim.analysis.enablers import enabler_effects, switches
+    from logistics_sim.report.decisions import figure
+    from logistics_sim.runfolder import write_bytes_atomic
+
+    scenario = load_scenario(file)
+    if not switches(scenario):
+        say("error: no US enabler is on in this scenario: nothing to switch off", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    result, table = enabler_effects(
+        file, scenario, replications, seed, jobs, dask, out, not experiment.progress_wanted(quiet)
+    )
+    for row in table.to_dict("records"):
+        with_, without = figure(row["with"]), figure(row["without"])
+        low, high = figure(row["diff_ci_low"], True), figure(row["diff_ci_high"], True)
+        say(
+            f"  without {row['enabler']:12} {row['criterion']}: {with_} -> {without} "
+            f"{row['unit']} (paired difference {figure(row['difference'], True)} "
+            f"[{low}, {high}]), {row['judged_with']} -> {row['judged_without']}"
+        )
+    path = result.folder / "enablers.csv"
+    write_bytes_atomic(path, table.to_csv(index=False, lineterminator="\n").encode())
+    say(f"enablers: {path}")

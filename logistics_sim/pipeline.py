@@ -6,7 +6,8 @@ experiment takes an allocation and a typed ``AllocationResult``, the report read
 line and other analyses (frontiers over levers) call these functions.
 
 When the requirement is infeasible the force simulated is the largest sustainable one (the
-optimiser's result carries it), so the report says what *can* be done next to what was asked.
+optimiser's result carries it), restated at its own size (``experiment.fielding``), so the
+report gives two verdicts: the requirement's and the fielded force's.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from logistics_sim import experiment
+from logistics_sim.experiment.fielding import field_force
 from logistics_sim.report.build import write_report
 from logistics_sim.report.findings import requirement
 from logistics_sim.report.format import VERDICT_WORDS
 from logistics_sim.report.rundata import load_run_data
 from logistics_sim.report.sections import headline
 from logistics_sim.scenario import FairnessKey, Objective, Scenario
-from logistics_sim.verdict import verdict_lines
-from optimisation.api import optimise
+from logistics_sim.verdict import criteria_lines
+from optimisation.api import optimise, params_of
 from optimisation.instance import build_instance, evaluate
 from optimisation.result import AllocationResult, Status
+from optimisation.solve import largest_share, mix_levels, mix_targets, solve_largest_force
 
 #: How the simulated allocation is labelled when it is the largest sustainable force.
 LARGEST_FORCE_SOURCE = "optimiser: largest sustainable force in the required mix"
@@ -72,6 +75,40 @@ def choose_allocation(
 
 
 @dataclass(frozen=True)
+class MixShare:
+    """The largest share of the required mix the nations can sustain, and what stops more.
+
+    ``share`` s: each capability ceil(s x required units) is sustainable, exactly (a search
+    over the mix levels, each a feasibility solve); ``proven`` is False when a solve ran out of
+    time (a larger share may be sustainable). ``next_step``: the capabilities whose unit count
+    rises at the next mix level, which the pools cannot sustain. No division, no diagnosis:
+    the quick question decision analysis asks at every variant.
+    """
+
+    share: float
+    proven: bool
+    units_by_capability: dict[str, int]
+    next_step: tuple[str, ...]
+
+
+def largest_mix_share(scenario: Scenario) -> MixShare:
+    """The largest sustainable share of the scenario's required mix (``MixShare``)."""
+    instance = build_instance(scenario)
+    share, proven, _ = largest_share(instance, params_of(scenario))
+    units = mix_targets(instance, share)
+    above = [level for level in mix_levels(instance) if level > share + 1e-12]
+    nxt = mix_targets(instance, above[0]) if above else units
+    stepping = tuple(sorted(k for k in units if nxt[k] > units[k]))
+    return MixShare(float(share), bool(proven), units, stepping)
+
+
+def divided_largest_force(scenario: Scenario) -> AllocationResult:
+    """The largest force divided by the scenario's fairness rule, without the diagnosis."""
+    instance = build_instance(scenario)
+    return solve_largest_force(instance, params_of(scenario))
+
+
+@dataclass(frozen=True)
 class ReportRun:
     """The outcome of the pipeline: run folder, report paths, banner verdict and its lines."""
 
@@ -100,9 +137,10 @@ def run_report(
 
     scenario = load_scenario(file)
     choice = choose_allocation(scenario)
+    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
     run = experiment.simulate(
-        scenario,
-        choice.allocation,
+        force.scenario,
+        force.allocation,
         replications,
         seed,
         jobs,
@@ -110,13 +148,14 @@ def run_report(
         out,
         resume,
         quiet=quiet,
-        allocation_source=choice.source,
+        allocation_source=force.source,
         optimisation=choice.optimisation,
+        requirement=force.requirement,
     )
     data = load_run_data(run.folder, sweep=sweep)
     html, md = write_report(data)
     req = requirement(data)
     verdict, first = headline(data, req)
     lines = [f"verdict: {VERDICT_WORDS.get(verdict, verdict)}", *first]
-    lines += verdict_lines(run.summary)[1:]
+    lines += criteria_lines(run.summary)
     return ReportRun(run.folder, html, md, verdict, lines, dict(run.failed))

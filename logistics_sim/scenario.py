@@ -716,8 +716,23 @@ class Criterion(Sourced):
     name: Text
     metric: Id
     comparison: Comparison
-    threshold: Float
+    threshold: Float | None = Field(
+        default=None,
+        description="The value the metric is compared with; derived from "
+        "threshold_share_of_target when that is given.",
+    )
+    threshold_share_of_target: PosFloat | None = Field(
+        default=None,
+        description="The threshold as a share of force.target_deployed_pax, so that it follows "
+        "the force when the fielded force is smaller than the one asked (for a strength metric).",
+    )
     explanation: Text = ""
+
+    def at_target(self, target_pax: int) -> Criterion:
+        """This criterion with a share-of-target threshold stated for ``target_pax`` troops."""
+        if self.threshold_share_of_target is None:
+            return self
+        return self.model_copy(update={"threshold": self.threshold_share_of_target * target_pax})
 
 
 class Experiment(Frozen):
@@ -760,6 +775,15 @@ class Scenario(Sourced):
     burden_sharing: BurdenSharing = BurdenSharing()
     criteria: tuple[Criterion, ...] = ()
     experiment: Experiment = Experiment()
+
+    @model_validator(mode="after")
+    def _thresholds_follow_target(self) -> Scenario:
+        """A share-of-target threshold is stated in troops for this scenario's own target."""
+        target = self.force.target_deployed_pax
+        stated = tuple(c.at_target(target) for c in self.criteria)
+        if stated != self.criteria:
+            object.__setattr__(self, "criteria", stated)  # frozen: derived once, at validation
+        return self
 
     def capability(self, capability_id: str) -> Capability:
         """The catalogue entry with this id."""

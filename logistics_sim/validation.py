@@ -535,6 +535,16 @@ def check_criteria_metrics_known(s: Scenario) -> Iterable[Finding]:
             )
 
 
+def check_criteria_thresholds_given(s: Scenario) -> Iterable[Finding]:
+    """Each criterion states its threshold, in the metric's unit or as a share of the target."""
+    for i, criterion in enumerate(s.criteria):
+        if criterion.threshold is None:
+            yield Finding(
+                ("criteria", i, "threshold"),
+                "give threshold (in the metric's unit) or threshold_share_of_target",
+            )
+
+
 def check_key_weights(s: Scenario) -> Iterable[Finding]:
     """``key_weights`` are given exactly when the fairness key is ``mix``, and not all zero."""
     bs = s.burden_sharing
@@ -718,6 +728,7 @@ CHECKS: tuple[Check, ...] = (
     check_seasons,
     check_readiness_tiers,
     check_criteria_metrics_known,
+    check_criteria_thresholds_given,
     check_key_weights,
     check_warmup_within_horizon,
     check_home_nodes_reach_depots,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from logistics_sim.metrics import CLOSURE_METRICS
@@ -23,6 +24,37 @@ PASS, AT_RISK, FAIL = "PASS", "AT_RISK", "FAIL"
 FEASIBLE, INFEASIBLE = "FEASIBLE", "INFEASIBLE"
 _RANK = {PASS: 0, AT_RISK: 1, FAIL: 2}
 _OVERALL = {PASS: FEASIBLE, AT_RISK: AT_RISK, FAIL: INFEASIBLE}
+_VERDICT_RANK = {FEASIBLE: 0, AT_RISK: 1, INFEASIBLE: 2}
+
+
+@dataclass(frozen=True)
+class RequirementVerdict:
+    """Can the asked force be generated and rotated: the optimiser's answer, in summary terms.
+
+    ``largest_force_pax`` is the asked force when it can be generated, else the largest force
+    in the required mix the nations can sustain (the force then fielded and simulated).
+    """
+
+    verdict: str  # FEASIBLE or INFEASIBLE
+    asked_pax: int
+    largest_force_pax: int
+    binding: tuple[str, ...] = ()
+
+    def summary_fields(self) -> dict[str, Any]:
+        """The summary.json keys this verdict adds (DESIGN.md §9)."""
+        return {
+            "requirement_verdict": self.verdict,
+            "asked_pax": self.asked_pax,
+            "largest_force_pax": self.largest_force_pax,
+            "requirement_binding": list(self.binding),
+        }
+
+
+def combined(requirement: str | None, force: str) -> str:
+    """The overall verdict: the worse of the requirement's and the fielded force's."""
+    if requirement is None:
+        return force
+    return max(requirement, force, key=_VERDICT_RANK.__getitem__)
 
 
 def _meets(value: float, comparison: Comparison, threshold: float) -> bool:
@@ -41,6 +73,9 @@ def _fmt(value: float) -> str:
 
 def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: float) -> dict:
     """One criterion's entry of summary.json: figures, verdict and a plain-words explanation."""
+    if criterion.threshold is None:  # validation refuses such a scenario (check_criteria_*)
+        raise ValueError(f"criterion {criterion.name!r} has no threshold")
+    threshold = criterion.threshold
     stat = dict(metric or {})
     mean = _num(stat.get("mean"))
     low, high = _num(stat.get("ci_low")), _num(stat.get("ci_high"))
@@ -48,7 +83,7 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
     n = int(stat.get("n", 0) or 0)
     never = int(stat.get("never_reached", 0) or 0)
     sign = "at or above" if criterion.comparison is Comparison.ge else "at or below"
-    target = f"{_fmt(criterion.threshold)} {unit}".strip()
+    target = f"{_fmt(threshold)} {unit}".strip()
     level = f"{confidence:.0%}"
 
     if n == 0:
@@ -71,8 +106,8 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
         span = f"mean {_fmt(mean)} {unit}, {level} CI {_fmt(low)} to {_fmt(high)}".replace(
             "  ", " "
         )
-        low_ok = _meets(low, criterion.comparison, criterion.threshold)
-        high_ok = _meets(high, criterion.comparison, criterion.threshold)
+        low_ok = _meets(low, criterion.comparison, threshold)
+        high_ok = _meets(high, criterion.comparison, threshold)
         if low_ok and high_ok:
             verdict = PASS
             text = f"{criterion.name}: {span} — the whole interval is {sign} {target}."
@@ -97,7 +132,7 @@ def judge(criterion: Criterion, metric: Mapping[str, Any] | None, confidence: fl
         "name": criterion.name,
         "metric": criterion.metric,
         "comparison": criterion.comparison.value,
-        "threshold": criterion.threshold,
+        "threshold": threshold,
         "mean": mean,
         "ci_low": low,
         "ci_high": high,
@@ -127,7 +162,47 @@ def assess(
 
 
 def verdict_lines(summary: Mapping[str, Any]) -> list[str]:
-    """A run's verdict for a terminal: the overall verdict, then one line per criterion."""
+    """A run's verdict for a terminal: overall, requirement and force verdicts, then criteria."""
     lines = [f"verdict: {summary['verdict']} ({summary['replications']} replications)"]
-    lines += [f"  {c['verdict']:8} {c['explanation']}" for c in summary.get("criteria", [])]
-    return lines
+    if "requirement_verdict" in summary:
+        lines.append(requirement_sentence(summary))
+    if "force_verdict" in summary:
+        lines.append(force_sentence(summary))
+    return lines + criteria_lines(summary)
+
+
+def criteria_lines(summary: Mapping[str, Any]) -> list[str]:
+    """One terminal line per criterion: its verdict and explanation."""
+    return [f"  {c['verdict']:8} {c['explanation']}" for c in summary.get("criteria", [])]
+
+
+def requirement_sentence(summary: Mapping[str, Any]) -> str:
+    """The requirement verdict in one sentence (from summary.json)."""
+    asked, largest = int(summary["asked_pax"]), int(summary["largest_force_pax"])
+    if summary["requirement_verdict"] == FEASIBLE:
+        return f"requirement: FEASIBLE: the nations can generate and rotate the {asked:,} asked."
+    binding = summary.get("requirement_binding") or []
+    why = f" What binds: {binding[0]}." if binding else ""
+    return (
+        f"requirement: INFEASIBLE: of the {asked:,} troops asked, the nations can sustain at most "
+        f"{largest:,} ({largest / asked:.0%}) in the required mix.{why}"
+    )
+
+
+def force_sentence(summary: Mapping[str, Any]) -> str:
+    """The force verdict in one sentence: the fielded force judged at its own size."""
+    fielded = summary.get("fielded_pax")
+    size = f", {int(fielded):,} troops," if fielded else ""
+    return (
+        f"force: {summary['force_verdict']}: the force fielded{size} judged at its own size "
+        f"(deployed, held, supplied, reinforced): {criteria_judged(summary)}."
+    )
+
+
+def criteria_judged(summary: Mapping[str, Any]) -> str:
+    """``all 6 criteria met`` or ``2 of 6 criteria not met (A, B)``."""
+    criteria = summary.get("criteria", [])
+    failing = [str(c["name"]) for c in criteria if c["verdict"] != PASS]
+    if not failing:
+        return f"all {len(criteria)} criteria met"
+    return f"{len(failing)} of {len(criteria)} criteria not met ({', '.join(failing)})"

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import pandas as pd
 
+from logistics_sim.rules.apportion import largest_remainder as largest_remainder
 from logistics_sim.scenario import Scenario
 
 GroupKey = tuple[str, str]  # (nation, capability)
@@ -63,27 +64,6 @@ class Unit:
     tasked: bool = False  # taken for a reinforcement: out of the rotation
     sector: str = ""  # sector it is deployed in ("" when not deployed)
     ready_at: float = 0.0  # end of its current or last dwell
-
-
-def largest_remainder(total: int, weights: list[float]) -> list[int]:
-    """Integers summing to ``total`` in proportion to ``weights`` (Hamilton's method).
-
-    Ties in the remainders go to the earlier position, so the split is deterministic. With all
-    weights zero the split is even.
-    """
-    if total <= 0 or not weights:
-        return [0] * len(weights)
-    weight_sum = sum(weights)
-    if weight_sum <= 0:
-        weights = [1.0] * len(weights)
-        weight_sum = float(len(weights))
-    quotas = [total * w / weight_sum for w in weights]
-    counts = [int(q) for q in quotas]
-    short = total - sum(counts)
-    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - counts[i]), i))
-    for i in order[:short]:
-        counts[i] += 1
-    return counts
 
 
 def sector_slot_counts(scenario: Scenario, capability: str, total: int) -> dict[str, int]:

@@ -25,6 +25,7 @@ from logistics_sim.metrics import (
     replication_metrics,
 )
 from logistics_sim.scenario import Scenario
+from logistics_sim.verdict import RequirementVerdict
 from optimisation.result import AllocationResult
 
 
@@ -100,8 +101,12 @@ def simulate(
     optimisation: AllocationResult | None = None,
     command_line: str | None = None,
     executor: Executor | None = None,
+    requirement: RequirementVerdict | None = None,
 ) -> RunResult:
     """Run replications into a run folder (docs/architecture.md) and write summary.json.
+
+    ``requirement`` (the optimiser's verdict on the asked force) goes into summary.json next
+    to the force verdict; ``scenario`` is then the fielded force's (``rules.fielded_force``).
 
     ``replications`` and ``seed`` default to the scenario's ``experiment`` block (whose own
     defaults are 30 and 1). With ``target_half_width`` (e.g. 0.05), replications are added
@@ -191,7 +196,7 @@ def simulate(
                 f"replication {first}: {failed[first]} (details in {folder / rf.MANIFEST})"
             )
         frame = metrics_frame(per_rep.items())
-        summary = build_summary(scenario, frame, base_seed, sorted(failed))
+        summary = build_summary(scenario, frame, base_seed, sorted(failed), requirement)
         if target_half_width is not None:
             summary["target_relative_half_width"] = target_half_width
         rf.write_json_atomic(folder / rf.SUMMARY, summary)

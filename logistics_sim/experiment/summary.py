@@ -14,7 +14,7 @@ from logistics_sim.metrics import (
     summarise,
 )
 from logistics_sim.scenario import Scenario
-from logistics_sim.verdict import assess
+from logistics_sim.verdict import RequirementVerdict, assess, combined
 
 
 def more_replications(
@@ -45,20 +45,34 @@ def more_replications(
 
 
 def build_summary(
-    scenario: Scenario, per_replication: pd.DataFrame, base_seed: int, failed: Sequence[int]
+    scenario: Scenario,
+    per_replication: pd.DataFrame,
+    base_seed: int,
+    failed: Sequence[int],
+    requirement: RequirementVerdict | None = None,
 ) -> dict:
-    """summary.json (docs/architecture.md) from per-replication metrics."""
+    """summary.json (docs/architecture.md) from per-replication metrics.
+
+    ``force_verdict`` judges the simulated force by the criteria at its own size (the scenario
+    simulated is the fielded one); with ``requirement`` (the optimiser's answer on the asked
+    force), ``verdict`` is the worse of the two, else the force verdict.
+    """
     confidence = scenario.experiment.confidence
     metrics = summarise(per_replication, confidence)
-    verdict, criteria = assess(scenario.criteria, metrics, confidence)
-    return {
+    force_verdict, criteria = assess(scenario.criteria, metrics, confidence)
+    summary = {
         "scenario": scenario.name,
         "replications": len(per_replication),
         "base_seed": base_seed,
         "confidence": confidence,
         "warmup_days": scenario.experiment.warmup_days,
         "failed_replications": list(failed),
-        "verdict": verdict,
+        "verdict": combined(requirement.verdict if requirement else None, force_verdict),
+        "force_verdict": force_verdict,
+        "fielded_pax": scenario.force.target_deployed_pax,
         "criteria": criteria,
         "metrics": metrics,
     }
+    if requirement is not None:
+        summary.update(requirement.summary_fields())
+    return summary

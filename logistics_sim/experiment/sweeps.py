@@ -14,6 +14,7 @@ from logistics_sim import inert, limits
 from logistics_sim import runfolder as rf
 from logistics_sim.experiment.allocation_choice import AllocationChoice
 from logistics_sim.experiment.executors import Executor, session
+from logistics_sim.experiment.fielding import field_force
 from logistics_sim.experiment.replication import ReplicateFn
 from logistics_sim.experiment.run import RunResult, simulate
 from logistics_sim.experiment.setpath import SweepParameter, SweepSpecError, set_path
@@ -135,20 +136,22 @@ def sweep(
     with session(Executor(jobs, dask)) as active:  # one LocalCluster for all variants
         for i, (overrides, scen) in enumerate(zip(variants, scenarios, strict=True)):
             choice = chooser(scen)
+            force = field_force(scen, choice.allocation, choice.source, choice.optimisation)
             runs.append(
                 simulate(
-                    scen,
-                    choice.allocation,
+                    force.scenario,
+                    force.allocation,
                     n,
                     base_seed,
                     out=root / f"variant-{i:03d}",
                     resume=resume,
                     quiet=quiet,
                     replicate=replicate,
-                    allocation_source=choice.source,
+                    allocation_source=force.source,
                     optimisation=choice.optimisation,
                     command_line=f"sweep variant {i}: {variant_label(overrides)}",
                     executor=active,
+                    requirement=force.requirement,
                 )
             )
     table = sweep_table(parameters, variants, runs, base.experiment.confidence)
@@ -164,7 +167,11 @@ def sweep_table(
     runs: Sequence[RunResult],
     confidence: float,
 ) -> pd.DataFrame:
-    """One row per variant and metric: mean, CI, and the paired difference from the baseline."""
+    """One row per variant and metric: mean, CI, and the paired difference from the baseline.
+
+    Each row also carries its variant's verdicts: the requirement's (with the largest
+    sustainable force) and the fielded force's.
+    """
     baseline = runs[0].per_replication
     rows = []
     for i, (overrides, run) in enumerate(zip(variants, runs, strict=True)):
@@ -186,6 +193,9 @@ def sweep_table(
                 diff_ci_low=d.ci_low,
                 diff_ci_high=d.ci_high,
                 verdict=run.summary["verdict"],
+                requirement_verdict=run.summary.get("requirement_verdict", ""),
+                largest_force_pax=run.summary.get("largest_force_pax"),
+                force_verdict=run.summary.get("force_verdict", run.summary["verdict"]),
             )
             rows.append(row)
     return pd.DataFrame(rows)

@@ -39,8 +39,12 @@ class Requirement:
 
 
 def requirement(run: RunData) -> Requirement:
-    """What was asked and what was simulated, from the scenario, allocation and optimiser status."""
-    asked = int(run.scenario.force.target_deployed_pax)
+    """What was asked and what was simulated, from the summary, allocation and optimiser status.
+
+    The troops asked are the summary's ``asked_pax`` when the run records the requirement (the
+    scenario stored is then the fielded force's), else the scenario's target.
+    """
+    asked = int(run.summary.get("asked_pax") or run.scenario.force.target_deployed_pax)
     alloc = run.allocation
     if "personnel_deployed" in alloc.columns:
         simulated = int(alloc["personnel_deployed"].sum())

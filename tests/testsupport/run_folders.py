@@ -247,6 +247,10 @@ def make_run_folder(
         per_rep.append((r, replication_metrics(daily, scenario)))
     summary = build_summary(scenario, metrics_frame(per_rep), 7, [])
     rf.write_json_atomic(folder / rf.SUMMARY, summary)
+    rf.write_bytes_atomic(  # as a real run writes it
+        folder / "replication_metrics.csv",
+        metrics_frame(per_rep).to_csv(lineterminator="\n", float_format="%.17g").encode(),
+    )
     manifest = {
         "scenario": scenario.name,
         "scenario_sha256": rf.scenario_sha256(scenario),

@@ -25,7 +25,14 @@ SCENARIOS = REPO / "scenarios"
 DATA = SCENARIOS / "data"
 BASELINE = SCENARIOS / "ukraine_reassurance_150k.yaml"
 VARIANTS = ("all_europe", "no_us_enablers", "winter_interdiction", "force_60k")
-SHIPPED = (BASELINE, *(SCENARIOS / f"{v}.yaml" for v in VARIANTS))
+#: Presets a reader recognises (issue 15), each with the scenario it is derived from.
+PRESETS = {
+    "brigade_10k": "ukraine_reassurance_150k",
+    "division_25k": "ukraine_reassurance_150k",
+    "corps_75k": "all_europe",
+    "mnf_ukraine_20k": "ukraine_reassurance_150k",
+}
+SHIPPED = (BASELINE, *(SCENARIOS / f"{v}.yaml" for v in (*VARIANTS, *PRESETS)))
 KG_PER_T = 1000.0
 
 
@@ -212,8 +219,8 @@ def _diff(a: Any, b: Any, path: str = "") -> Iterator[str]:
         yield path
 
 
-def _differences(variant: str) -> tuple[set[str], Scenario, Scenario]:
-    base = load_scenario(BASELINE)
+def _differences(variant: str, source: Path = BASELINE) -> tuple[set[str], Scenario, Scenario]:
+    base = load_scenario(source)
     other = load_scenario(SCENARIOS / f"{variant}.yaml")
     return set(_diff(base.model_dump(mode="json"), other.model_dump(mode="json"))), base, other
 
@@ -294,3 +301,27 @@ def test_all_europe_adds_nations_and_their_home_nodes_only(
     for nation in base.nations:
         assert other.nation(nation.code) == nation
     assert set(other.burden_sharing.eligible_willingness) >= {n.willingness for n in other.nations}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_preset_changes_only_the_force_it_names(preset: str) -> None:
+    paths, _, other = _differences(preset, SCENARIOS / f"{PRESETS[preset]}.yaml")
+    allowed = [
+        "name", "description", r"force\.(target_deployed_pax|source|assumption)",
+        r"force\.sectors(\[\d\]\.troops_pax)?",  # the whole list when a sector is left out
+        r"force\.capabilities\[\d+\]\.required_units",
+        r"criteria\[0\]\.threshold",  # 95% of the preset's own target
+    ]  # fmt: skip
+    if preset == "mnf_ukraine_20k":  # hubs away from the line; the lead and willing nations
+        # its own reinforcement: a battlegroup to the capital (ASSUMP_PRESET_REINFORCEMENT)
+        allowed += [r"burden_sharing\.eligible_willingness", r"reinforcement\.plans\[0\].*"]
+        allowed += [r"criteria\[4\]\.(explanation|assumption)"]  # "the battlegroup closes"
+        assert [s.id for s in other.force.sectors] == ["west", "north", "south"]
+        assert set(other.burden_sharing.eligible_willingness) == {"lead", "willing"}
+    assert _unexplained(paths, allowed) == set()
+    target = other.force.target_deployed_pax
+    assert sum(s.troops_pax for s in other.force.sectors) == target
+    mix = sum(c.personnel_per_unit_pax * c.required_units for c in other.force.capabilities)
+    assert mix == pytest.approx(target, rel=0.03)
+    assert mix >= target  # else every day is below target by construction
+    assert other.criteria[0].threshold == pytest.approx(0.95 * target)

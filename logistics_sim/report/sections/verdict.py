@@ -8,27 +8,38 @@ from logistics_sim.report.rundata import (
     RunData,
 )
 from logistics_sim.report.sections.elements import Section, Table
+from logistics_sim.verdict import criteria_judged
 
 
 def headline(run: RunData, req: Requirement) -> tuple[str, list[str]]:
     """The banner verdict and the first lines under it (asked vs simulated force)."""
-    simulated_verdict = str(run.summary.get("verdict", "AT_RISK"))
+    simulated_verdict = str(run.summary.get("force_verdict", run.summary.get("verdict")))
     lines = []
     if req.infeasible:
         verdict = "INFEASIBLE"
+        binding = run.summary.get("requirement_binding") or []
         lines.append(
-            f"{req.asked_pax:,} troops were asked; the eligible nations cannot generate them "
-            f"under their limits (optimiser status: {req.status}). This report simulates the "
-            f"largest sustainable force instead: {req.simulated_pax:,} troops "
-            f"({pct(req.simulated_pax / req.asked_pax)} of the {req.asked_pax:,} asked)."
+            f"Requirement: INFEASIBLE. {req.asked_pax:,} troops were asked; the eligible nations "
+            f"can sustain at most {req.simulated_pax:,} troops "
+            f"({pct(req.simulated_pax / req.asked_pax)}) in the required mix under their limits"
+            + (f" ({binding[0].removeprefix('conflict: ')})." if binding else ".")
         )
         lines.append(
-            f"That smaller force was judged "
-            f"{VERDICT_WORDS.get(simulated_verdict, simulated_verdict)} in simulation by the "
-            "criteria below."
+            f"Force: {VERDICT_WORDS.get(simulated_verdict, simulated_verdict)}. That largest "
+            f"sustainable force of {req.simulated_pax:,} troops, simulated and judged at its own "
+            f"size: {criteria_judged(run.summary)}."
         )
     else:
-        verdict = simulated_verdict
+        verdict = str(run.summary.get("verdict", simulated_verdict))
+        if "requirement_verdict" in run.summary:
+            lines.append(
+                f"Requirement: FEASIBLE. The nations can generate and rotate the "
+                f"{req.asked_pax:,} troops asked."
+            )
+            lines.append(
+                f"Force: {VERDICT_WORDS.get(simulated_verdict, simulated_verdict)}. The force, "
+                f"simulated: {criteria_judged(run.summary)}."
+            )
         lines.append(
             f"{req.asked_pax:,} troops asked; the allocation simulated deploys "
             f"{req.simulated_pax:,} troops"
