@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from logistics_sim import runfolder as rf
+from logistics_sim.experiment.cost import cost_block
 from logistics_sim.experiment.executors import Batch, Executor, execute, session
 from logistics_sim.experiment.progress import Progress
 from logistics_sim.experiment.replication import Outcome, ReplicateFn, default_replicate
@@ -181,6 +182,7 @@ def simulate(
         summary = build_summary(scenario, frame, base_seed, sorted(failed))
         if target_half_width is not None:
             summary["target_relative_half_width"] = target_half_width
+        summary["cost"] = cost_block(scenario, allocation)
         rf.write_json_atomic(folder / rf.SUMMARY, summary)
         rf.write_bytes_atomic(
             folder / "replication_metrics.csv",
