@@ -10,9 +10,12 @@ import pytest
 
 from logistics_sim.experiment import simulate, stand_in_allocation
 from logistics_sim.experiment.cost import cost_block
+from logistics_sim.report import build_report
+from logistics_sim.report.rundata import load_run_data
+from logistics_sim.report.sections.cost import cost_section
 from logistics_sim.rules import cost
 from testsupport.replicates import fake_replicate
-from testsupport.run_folders import tiny_scenario
+from testsupport.run_folders import make_run_folder, tiny_scenario
 
 COST_CSV = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "cost_factors.csv"
 
@@ -83,3 +86,27 @@ def test_summary_json_carries_the_cost(tmp_path):
         sum(n["cost_eur_per_year"] for n in nations.values())
     )
     assert nations["GBR"]["share_of_defence_budget"] > 0
+
+
+def test_report_who_pays_what_table_and_figure(tmp_path):
+    folder = make_run_folder(tmp_path / "run", replications=2)
+    summary = json.loads((folder / "summary.json").read_text())
+    section = cost_section(load_run_data(folder))
+    table = section.tables[0]
+    # largest bill first: Britain's 60-day tour makes its transport dearer than France's
+    assert [row[0] for row in table.rows] == ["United Kingdom (GBR)", "France (FRA)"]
+    gbr = summary["cost"]["nations"]["GBR"]
+    assert table.rows[0][5] == f"{gbr['cost_eur_per_year'] / 1e6:.0f}"
+    assert table.rows[0][6] == f"{100 * gbr['share_of_defence_budget']:.2f}%"
+    assert section.figures[0].name == "cost.svg" and b"<svg" in section.figures[0].svg
+    build_report(folder)
+    assert "Who pays what" in (folder / "report.md").read_text()
+
+
+def test_report_without_cost_says_so(tmp_path):
+    folder = make_run_folder(tmp_path / "run", replications=2)
+    summary = json.loads((folder / "summary.json").read_text())
+    del summary["cost"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    section = cost_section(load_run_data(folder))
+    assert not section.tables and "records no cost" in section.paragraphs[0]
