@@ -27,9 +27,9 @@ COMPONENTS = (
 )
 
 
-def share_text(share: float | None) -> str:
-    """A small share as a percentage with two decimals ('—' when the base is unknown)."""
-    return "—" if share is None else f"{100 * share:.2f}%"
+def share_text(share: float | None, decimals: int = 2) -> str:
+    """A small share as a percentage ('—' when the base is unknown)."""
+    return "—" if share is None else f"{100 * share:.{decimals}f}%"
 
 
 def cost_chart(table: pd.DataFrame) -> bytes:
@@ -61,7 +61,7 @@ def _row(code: str, name: str, entry: Mapping[str, Any]) -> list[str]:
         *(num(entry[column] / EUR_MILLION) for column, _, _ in COMPONENTS),
         num(entry["cost_eur_per_year"] / EUR_MILLION),
         share_text(entry["share_of_defence_budget"]),
-        share_text(entry["share_of_gdp"]),
+        share_text(entry["share_of_gdp"], decimals=3),
     ]
 
 
@@ -96,7 +96,7 @@ def cost_section(run: RunData) -> Section:
                 "nation",
                 "troops deployed",
                 "personnel (EUR m/yr)",
-                "O&M (EUR m/yr)",
+                "operations and maintenance (EUR m/yr)",
                 "transport (EUR m/yr)",
                 "total (EUR m/yr)",
                 "share of defence budget",
