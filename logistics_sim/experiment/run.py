@@ -16,6 +16,7 @@ import pandas as pd
 
 from logistics_sim import runfolder as rf
 from logistics_sim.experiment.arguments import checked_run, checked_scenario
+from logistics_sim.experiment.cost import cost_block
 from logistics_sim.experiment.executors import Batch, Executor, execute, rearm_interrupt, session
 from logistics_sim.experiment.progress import Progress
 from logistics_sim.experiment.replication import Outcome, ReplicateFn, default_replicate
@@ -199,6 +200,7 @@ def simulate(
         summary = build_summary(scenario, frame, base_seed, sorted(failed), requirement)
         if target_half_width is not None:
             summary["target_relative_half_width"] = target_half_width
+        summary["cost"] = cost_block(scenario, allocation)
         rf.write_json_atomic(folder / rf.SUMMARY, summary)
         rf.write_bytes_atomic(
             folder / "replication_metrics.csv",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from logistics_sim import runfolder as rf
 from logistics_sim.experiment import build_summary, stand_in_allocation
+from logistics_sim.experiment.cost import cost_block
 from logistics_sim.loading import load_scenario
 from logistics_sim.metrics import metrics_frame, replication_metrics
 from logistics_sim.scenario import Objective, Scenario
@@ -246,6 +247,7 @@ def make_run_folder(
         rf.write_replication(folder, r, daily)
         per_rep.append((r, replication_metrics(daily, scenario)))
     summary = build_summary(scenario, metrics_frame(per_rep), 7, [])
+    summary["cost"] = cost_block(scenario, allocation)  # as experiment.run adds it
     rf.write_json_atomic(folder / rf.SUMMARY, summary)
     rf.write_bytes_atomic(  # as a real run writes it
         folder / "replication_metrics.csv",

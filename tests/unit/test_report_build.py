@@ -162,8 +162,8 @@ def test_figures_are_inline_svg_without_dates(feasible: tuple[Path, str, str]) -
     uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     files = {p.read_bytes() for p in (folder / "figures").glob("*.svg")}
     assert (
-        len(uris) == len(files) == 9
-    )  # burden, strength, 2 supply, map, heatmap, 2 reinf, tornado
+        len(uris) == len(files) == 10
+    )  # burden, cost, strength, 2 supply, map, heatmap, 2 reinf, tornado
     for uri in uris:
         svg = base64.b64decode(uri)
         assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg

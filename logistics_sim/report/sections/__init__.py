@@ -21,6 +21,7 @@ from logistics_sim.report.sections.closing import (
     provenance_section,
 )
 from logistics_sim.report.sections.closure import closure_section
+from logistics_sim.report.sections.cost import cost_section
 from logistics_sim.report.sections.elements import Figure, Section, Table
 from logistics_sim.report.sections.operations import nodes_section, strength_section, supply_section
 from logistics_sim.report.sections.reinforcement import reinforcement_section
@@ -47,6 +48,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("verdict", "Verdict"),
     ("binds", "What binds"),
     ("burden", "Burden sharing"),
+    ("cost", "Who pays what"),
     ("strength", "Deployed strength over time"),
     ("supply", "Days of supply by sector and class"),
     ("stock_policy", "Stock policy"),
@@ -70,6 +72,7 @@ def build_sections(run: RunData) -> tuple[str, Requirement, list[Section]]:
         verdict_sec,
         binds_section(run, req),
         burden_section(run, req),
+        cost_section(run),
         strength_section(run),
         supply_section(run),
         stock_policy_section(run),
