@@ -515,16 +515,14 @@ KeepNationalOpt = Annotated[
 ]
 
 
-def _output_folder(out: Path | None, scope: str, kind: str, identity: str, marker: str) -> Path:
-    """``--out`` or ``results/<scope>/<kind>-<id>``, claimed (exit 2 if not ours to write)."""
-    from logistics_sim.report.decisions import FolderRefused, claim_folder, default_folder
+def _output_folder(out: Path | None, scope: str, kind: str, identity: str) -> Path:
+    """``--out`` or ``results/<scope>/<kind>-<id>``, claimed as a ``kind`` folder (or refused)."""
+    from logistics_sim.report.decisions import default_folder
+    from logistics_sim.runfolder import claim_folder
 
     folder = out or default_folder(scope, kind, identity)
-    try:
-        return claim_folder(folder, marker)
-    except FolderRefused as exc:
-        say(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    claim_folder(folder, kind)  # the tool's own folder, or refused (exit 2) before any write
+    return folder
 
 
 NationsFromOpt = Annotated[
@@ -575,7 +573,7 @@ def frontier(
     identity = repr((vary, keep_national, simulate_n, seed, str(nations_from)))
     try:
         levers = [parse_lever(text) for text in vary]
-        folder = _output_folder(out, scenario.name, "frontier", identity, "frontier.csv")
+        folder = _output_folder(out, scenario.name, "frontier", identity)
         result = analysis.frontier(
             file,
             levers,
@@ -644,7 +642,7 @@ def what_it_takes(
     identity = repr((lever, keep_national, str(nations_from)))
     try:
         levers = [parse_lever(text) for text in lever]
-        folder = _output_folder(out, scenario.name, "what-it-takes", identity, "what_it_takes.csv")
+        folder = _output_folder(out, scenario.name, "what-it-takes", identity)
         answer = analysis.what_it_takes(
             file,
             levers,
@@ -680,7 +678,7 @@ def drop_outs(
     from logistics_sim.report.decisions import write_table
 
     scenario = load_scenario(file)
-    folder = _output_folder(out, scenario.name, "drop-outs", "drop-outs", "dropouts.csv")
+    folder = _output_folder(out, scenario.name, "drop-outs", "drop-outs")
     base, rows = analysis.drop_outs(file, Executor(jobs, dask))
     lines = [
         f"as given: largest force {base.size.largest_force_pax:,} of "
@@ -725,7 +723,7 @@ def compare(
         raise typer.Exit(EXIT_BAD_INPUT)
     load_all([p for p in runs if p.is_file()])  # every scenario valid before any run
     identity = repr([str(p) for p in runs])
-    folder = _output_folder(out, "comparisons", "comparison", identity, "comparison.csv")
+    folder = _output_folder(out, "comparisons", "comparison", identity)
     folders = []
     for path in runs:
         if path.is_file():

@@ -1,7 +1,7 @@
 """Writing decision analysis for the user: frontier.csv and its figure, comparison pages.
 
-Folders follow the run-folder rule: the tool writes into a folder it created, or into one that
-already holds its own output of the same kind (``marker``); any other folder is refused.
+Folders follow the run-folder rule (``runfolder.claim_folder``): the tool writes into a folder it
+created, or into one that it marked as the same kind; any other folder is refused.
 """
 
 from __future__ import annotations
@@ -16,23 +16,6 @@ import pandas as pd
 from logistics_sim.analysis.frontier import Frontier
 from logistics_sim.report.decision_figures import frontier_figure
 from logistics_sim.runfolder import write_bytes_atomic
-
-
-class FolderRefused(ValueError):
-    """An output folder the tool did not create and that holds other files."""
-
-
-def claim_folder(folder: Path, marker: str) -> Path:
-    """Create ``folder``, or accept it when empty or holding our own ``marker`` file."""
-    if folder.exists():
-        if not folder.is_dir():
-            raise FolderRefused(f"{folder} is a file, not a folder; choose another --out")
-        if any(folder.iterdir()) and not (folder / marker).exists():
-            raise FolderRefused(
-                f"{folder} holds files this tool did not write there; choose another --out"
-            )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def default_folder(scenario_name: str, kind: str, identity: str) -> Path:

@@ -33,6 +33,7 @@ def test_compare_writes_three_files_with_paired_differences(comparison: Path) ->
         "comparison.csv",
         "comparison.md",
         "comparison.html",
+        ".logistics-sim",
     }
     table = pd.read_csv(comparison / "comparison.csv")
     first, second = table["folder"].unique()
@@ -54,7 +55,7 @@ def test_compare_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     run = make_run_folder(tmp_path / "run", replications=2)
     result = RUNNER.invoke(app, ["compare", str(run), str(run), "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "holds files this tool did not write there" in result.output
+    assert "was not created by logistics-sim" in result.output
     assert (tmp_path / "mine.txt").read_text() == "keep"
 
 
