@@ -90,8 +90,11 @@ def checked_file(file: Path, base_dir: Path) -> Path:
 
     As :func:`readable_file`, and :class:`TableRefused` for a file outside ``allowed_roots``
     or under a hidden folder (``~/.ssh``): a scenario from elsewhere must not read private
-    files into its resolved scenario and report.
+    files into its resolved scenario and report. A path with a control character (a NUL
+    cannot name any file) is refused before the file system is asked.
     """
+    if any(ord(char) < 32 for char in str(file)):
+        raise TableRefused(f"{str(file)!r} contains a control character; no file is named so")
     resolved = file.resolve()
     roots = [root for root in allowed_roots(base_dir) if resolved.is_relative_to(root)]
     if resolved.exists() and not roots:

@@ -282,6 +282,14 @@ def test_data_path_outside_the_scenario_folder_is_refused(
     assert "is outside the scenario's folder" in problems[0][1]
 
 
+def test_data_path_with_a_nul_is_a_problem_not_a_crash(tiny_mapping: Any) -> None:
+    # found by the scenario-mutation property test: the file system raised ValueError (exit 1)
+    tiny_mapping["data"]["nations"] = "data/na\x00tions.csv"
+    _, problems = resolve_tables(tiny_mapping, DATA.parent)
+    assert problems[0][0] == ("data", "nations")
+    assert "contains a control character" in problems[0][1]
+
+
 def test_symlink_out_of_the_scenario_folder_is_refused(
     tmp_path: Path, tiny_mapping: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
