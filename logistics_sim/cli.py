@@ -226,7 +226,6 @@ def simulate(
 ) -> None:
     """Run replications of a scenario into a run folder; print the verdict."""
     from logistics_sim import experiment, pipeline
-    from logistics_sim.experiment.fielding import field_force
     from logistics_sim.verdict import verdict_lines
 
     scenario = load_scenario(file)
@@ -234,10 +233,9 @@ def simulate(
     choice = pipeline.choose_allocation(scenario, allocation)
     for note in choice.notes:
         say(f"warning: {note}", err=True)
-    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
-    run = experiment.simulate(
-        force.scenario,
-        force.allocation,
+    run, simulated = pipeline.simulate_fielded(
+        scenario,
+        choice,
         replications,
         seed,
         jobs,
@@ -247,13 +245,10 @@ def simulate(
         quiet=not experiment.progress_wanted(quiet),
         target_half_width=target_half_width,
         max_replications=max_replications,
-        allocation_source=force.source,
-        optimisation=choice.optimisation,
-        requirement=force.requirement,
     )
     _rejected_lines(run.rejected)
     say(f"run folder: {run.folder}")
-    say(f"allocation: {force.source}")
+    say(f"allocation: {simulated}")
     for line in verdict_lines(run.summary):
         say(line)
     _fail_lines({f"replication {r}": e for r, e in sorted(run.failed.items())})

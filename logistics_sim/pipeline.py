@@ -120,6 +120,49 @@ class ReportRun:
     failed: dict[int, str]
 
 
+def simulate_fielded(
+    scenario: Scenario,
+    choice: experiment.AllocationChoice,
+    replications: int | None,
+    seed: int | None,
+    jobs: int,
+    dask: str | None,
+    out: Path | None,
+    resume: bool,
+    *,
+    quiet: bool,
+    target_half_width: float | None = None,
+    max_replications: int = 1000,
+) -> tuple[experiment.RunResult, str]:
+    """Simulate the force the allocation fields, judged at its own size, with its requirement.
+
+    Returns the run and the label of the allocation simulated (the largest sustainable force's
+    when the requirement could not be met).
+
+    The one place that turns an allocation choice into a run: ``simulate`` and ``report``
+    both come here, so a run folder always holds the fielded scenario and the requirement
+    verdict beside the force verdict.
+    """
+    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
+    run = experiment.simulate(
+        force.scenario,
+        force.allocation,
+        replications,
+        seed,
+        jobs,
+        dask,
+        out,
+        resume,
+        quiet=quiet,
+        target_half_width=target_half_width,
+        max_replications=max_replications,
+        allocation_source=force.source,
+        optimisation=choice.optimisation,
+        requirement=force.requirement,
+    )
+    return run, force.source
+
+
 def run_report(
     file: Path,
     replications: int | None = None,
@@ -137,20 +180,8 @@ def run_report(
 
     scenario = load_scenario(file)
     choice = choose_allocation(scenario)
-    force = field_force(scenario, choice.allocation, choice.source, choice.optimisation)
-    run = experiment.simulate(
-        force.scenario,
-        force.allocation,
-        replications,
-        seed,
-        jobs,
-        dask,
-        out,
-        resume,
-        quiet=quiet,
-        allocation_source=force.source,
-        optimisation=choice.optimisation,
-        requirement=force.requirement,
+    run, _ = simulate_fielded(
+        scenario, choice, replications, seed, jobs, dask, out, resume, quiet=quiet
     )
     data = load_run_data(run.folder, sweep=sweep)
     html, md = write_report(data)
